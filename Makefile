@@ -1,0 +1,70 @@
+# The README's commands. Each target installs what it needs, so a fresh clone works.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app pb
+STAMP := $(VENV)/.installed-stamp
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install run test test-sqlite test-postgresql browser-deps translations compile-translations lint format bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+compile-translations: install
+	$(VENV)/bin/pybabel -q compile -d translations
+
+## make run: set up, migrate and seed the SQLite demo, then serve it on http://127.0.0.1:5000
+run: compile-translations
+	mkdir -p instance
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+	FLASK_DEBUG=1 $(FLASK) seed-demo
+	@echo "Serving Fellespott on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	# Plain http on this machine only, so the session cookie can't be Secure here; production keeps it.
+	FLASK_DEBUG=1 SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port 5000 --no-debugger --no-reload
+
+## make test: the whole suite on SQLite, then again on PostgreSQL
+test: compile-translations browser-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite:
+	TEST_DATABASE=sqlite $(PY) -m pytest -q
+
+test-postgresql:
+	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -q
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list | grep -qi "Noto Sans Arabic"; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
+			fonts-noto-core fonts-noto-extra >/dev/null; \
+	fi
+
+## make translations: extract the strings, update every catalog, compile
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+		--sort-output -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 100
+	$(PY) scripts/fill_english_catalog.py
+	$(VENV)/bin/pybabel -q compile -d translations
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/tally.py

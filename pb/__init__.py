@@ -1,0 +1,188 @@
+"""Fellespott, the common pot: the app factory."""
+
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from pb.config import ROOT, load_config
+from pb.extensions import babel, csrf, db, htmx, limiter, login, migrate
+from pb.i18n import LANGUAGES, select_locale, text_direction, warn_about_unsupported_lang
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+# Endpoints a staff member may reach before their second factor is set up or checked.
+OPEN_BEFORE_SECOND_FACTOR = {
+    "accounts.two_factor_setup",
+    "accounts.login_second_factor",
+    "accounts.logout",
+    "accounts.switch_language",
+    "static",
+}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(overrides))
+    if app.config["TRUST_PROXY_HEADERS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+    from pb import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from pb import models  # noqa: F401 - every table must be known before Alembic looks
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login.init_app(app)
+    login.login_view = "accounts.login"
+    login.login_message = None
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_user(user_id: str):
+        from pb.accounts.models import User
+
+        raw_id, _sep, token = user_id.partition(".")
+        user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
+        if user is None or user.session_token != token or not user.is_active:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from pb.accounts import bp as accounts_bp
+    from pb.groups import bp as groups_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(groups_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def remember_locale_and_require_second_factor():
+        g.locale = str(get_locale())
+        warn_about_unsupported_lang()
+        if not current_user.is_authenticated or not current_user.must_use_two_factor:
+            return None
+        if request.endpoint in OPEN_BEFORE_SECOND_FACTOR:
+            return None
+        if not current_user.has_two_factor:
+            return redirect(url_for("accounts.two_factor_setup"))
+        if not session.get("second_factor_ok"):
+            # Became staff while logged in: ask for the code before anything else.
+            session["pending_user"] = current_user.get_id()
+            return redirect(url_for("accounts.login_second_factor"))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.headers.get("HX-Request"):
+            response.headers["Vary"] = "HX-Request"
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    def error_page(status: int, title: str, message: str):
+        return render_template("errors/error.html", title=title, message=message), status
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return error_page(
+            404, _("Not found"), _("This page does not exist, or it is not yours to see.")
+        )
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return error_page(405, _("Not allowed"), _("This page can't be used like that."))
+
+    @app.errorhandler(429)
+    def too_many_requests(_error):
+        return error_page(
+            429,
+            _("Too many tries"),
+            _("Too many tries in a short time. Wait a minute and try again."),
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        return error_page(
+            400,
+            _("Please try again"),
+            _(
+                "The form was open too long or came from somewhere else. "
+                "Go back, reload and send it again."
+            ),
+        )
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return error_page(
+            500, _("Something went wrong"), _("Nothing was saved. Please try again later.")
+        )
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from pb.codes import pretty_code
+    from pb.money import format_ore
+
+    def user_label(user) -> str:
+        return user.display_name if user is not None and user.display_name else _("Deleted member")
+
+    role_names = {
+        "member": lambda: _("Member"),
+        "peer": lambda: _("Peer consultant"),
+        "staff": lambda: _("Staff"),
+        "lead": lambda: _("Programme lead"),
+    }
+
+    app.jinja_env.globals.update(
+        languages=LANGUAGES,
+        text_direction=text_direction,
+        user_label=user_label,
+        role_name=lambda role: role_names[role](),
+        pretty_code=pretty_code,
+    )
+    app.jinja_env.filters.update(
+        money=lambda ore: format_ore(ore, str(get_locale())),
+        date=lambda value: format_date(value, "medium") if value else "",
+        datetime=lambda value: format_datetime(value, "short") if value else "",
+    )

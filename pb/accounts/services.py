@@ -1,0 +1,280 @@
+"""Accounts: joining, logging in, second factor, password reset, and a person's own data."""
+
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+from flask import current_app
+from sqlalchemy import select
+
+from pb.accounts.models import ResetCode, User, new_session_token
+from pb.accounts.passwords import hash_password, verify_password
+from pb.audit.models import AuditEvent
+from pb.audit.services import record
+from pb.codes import hash_code, new_code
+from pb.extensions import db
+from pb.groups import services as groups
+from pb.groups.models import Invite, Membership
+from pb.timeutil import utcnow
+
+TOTP_ISSUER = "Fellespott"
+
+# Other domains add what they hold about a person; see register_data_exporter().
+_data_exporters: list[tuple[str, Callable[[User], object]]] = []
+
+
+class AccountError(Exception):
+    """A rule said no. `code` tells the view which translated message to show."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().casefold()
+
+
+def username_taken(username: str) -> bool:
+    return (
+        db.session.scalar(select(User.id).where(User.username == normalise_username(username)))
+        is not None
+    )
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def register_with_invite(
+    invite: Invite,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    email: str | None = None,
+    phone: str | None = None,
+    locale: str | None = None,
+) -> User:
+    """Create the account and its membership together: a failed join leaves no orphan account."""
+    if username_taken(username):
+        raise AccountError("username_taken")
+    user = User(
+        username=normalise_username(username),
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        email=email or None,
+        phone=phone or None,
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("account.created", actor=user, subject=user)
+    groups.add_member_by_invite(invite, user)
+    db.session.commit()
+    return user
+
+
+def join_with_invite(user: User, invite: Invite) -> Membership:
+    membership = groups.add_member_by_invite(invite, user)
+    db.session.commit()
+    return membership
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = find_user(username)
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        if user is not None:
+            record("login.failed", actor=user, subject=user)
+            db.session.commit()
+        return None
+    return user
+
+
+def record_login(user: User, *, second_factor: bool) -> None:
+    record("login.succeeded", actor=user, subject=user, second_factor=second_factor)
+    db.session.commit()
+
+
+def record_logout(user: User) -> None:
+    record("logout", actor=user, subject=user)
+    db.session.commit()
+
+
+def start_two_factor(user: User) -> str:
+    """Give the user a fresh, unconfirmed TOTP secret; it counts only after a correct code."""
+    if user.has_two_factor:
+        raise AccountError("already_enrolled")
+    user.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    return user.totp_secret
+
+
+def provisioning_uri(user: User) -> str:
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(
+        name=user.username, issuer_name=TOTP_ISSUER
+    )
+
+
+def _accept_totp(user: User, code: str) -> bool:
+    """Check a 6-digit code within one step of now, and refuse any step already used."""
+    code = "".join(ch for ch in code or "" if ch.isdigit())
+    if not user.totp_secret or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    now_step = totp.timecode(datetime.now(UTC))
+    for step in (now_step - 1, now_step, now_step + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            return True
+    return False
+
+
+def confirm_two_factor(user: User, code: str) -> bool:
+    if not _accept_totp(user, code):
+        db.session.rollback()
+        return False
+    user.totp_confirmed_at = utcnow()
+    record("two_factor.enabled", actor=user, subject=user)
+    db.session.commit()
+    return True
+
+
+def verify_two_factor(user: User, code: str) -> bool:
+    if not _accept_totp(user, code):
+        db.session.rollback()
+        record("two_factor.failed", actor=user, subject=user)
+        db.session.commit()
+        return False
+    db.session.commit()
+    return True
+
+
+def current_totp(user: User) -> str:
+    """The code an authenticator would show now; only the demo CLI uses this."""
+    return pyotp.TOTP(user.totp_secret).now()
+
+
+def issue_reset_code(target: User, *, actor: User, group) -> str:
+    """A one-time code, shown once to the helper; only its hash is kept."""
+    code = new_code(8)
+    hours = current_app.config["RESET_CODE_HOURS_VALID"]
+    db.session.add(
+        ResetCode(
+            user_id=target.id,
+            code_hash=hash_code(code),
+            created_by_id=actor.id,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    record("password.reset_code_issued", actor=actor, group=group, subject=target)
+    db.session.commit()
+    return code
+
+
+def reset_password(username: str, code: str, new_password: str) -> User:
+    user = find_user(username)
+    reset = None
+    if user is not None and user.is_active:
+        reset = db.session.scalar(
+            select(ResetCode).where(
+                ResetCode.user_id == user.id,
+                ResetCode.code_hash == hash_code(code),
+                ResetCode.used_at.is_(None),
+                ResetCode.expires_at > utcnow(),
+            )
+        )
+    if reset is None:
+        raise AccountError("bad_reset_code")
+    reset.used_at = utcnow()
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    record("password.reset", actor=user, subject=user)
+    db.session.commit()
+    return user
+
+
+def update_profile(
+    user: User, *, display_name: str, email: str | None, phone: str | None, locale: str | None
+) -> None:
+    user.display_name = display_name.strip()
+    user.email = email or None
+    user.phone = phone or None
+    user.locale = locale or None
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()
+
+
+def register_data_exporter(name: str, exporter: Callable[[User], object]) -> None:
+    """Let a domain add its part to a person's data export, so the export stays complete."""
+    _data_exporters.append((name, exporter))
+
+
+def export_user_data(user: User) -> dict:
+    """Everything Fellespott holds about this person, in a form they can read and keep."""
+    data = {
+        "profile": {
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "phone": user.phone,
+            "language": user.locale,
+            "two_factor": user.has_two_factor,
+            "created_at": user.created_at.isoformat(),
+        },
+        "memberships": [
+            {
+                "group": m.group.name,
+                "programme": m.group.programme.name,
+                "role": m.role,
+                "joined_at": m.joined_at.isoformat(),
+                "household": m.household.label if m.household else None,
+                "children_birth_years": (
+                    [c.birth_year for c in m.household.children] if m.household else []
+                ),
+            }
+            for m in user.memberships
+        ],
+        "programme_roles": [
+            {"programme": r.programme.name, "role": r.role} for r in user.programme_roles
+        ],
+        "activity": [
+            {"at": e.created_at.isoformat(), "action": e.action}
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id)
+            )
+        ],
+    }
+    for name, exporter in _data_exporters:
+        data[name] = exporter(user)
+    return data
+
+
+def delete_account(user: User, password: str) -> None:
+    """Remove the person, keeping the pseudonymous row that money records and the log point to."""
+    if not verify_password(user.password_hash, password):
+        raise AccountError("wrong_password")
+    for membership in list(user.memberships):
+        db.session.delete(membership)
+    for role in list(user.programme_roles):
+        db.session.delete(role)
+    db.session.execute(ResetCode.__table__.delete().where(ResetCode.user_id == user.id))
+    user.username = f"deleted-{user.id}"
+    user.display_name = ""
+    user.email = None
+    user.phone = None
+    user.locale = None
+    user.password_hash = "!"
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.session_token = new_session_token()
+    user.deleted_at = utcnow()
+    record("account.deleted", actor=user, subject=user)
+    db.session.commit()

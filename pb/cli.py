@@ -1,0 +1,74 @@
+"""`flask --app pb ...` commands for set-up and operations."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from pb.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(totp_command)
+    app.cli.add_command(create_programme_command)
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo programme (safe to run again) and print the demo log-ins."""
+    from pb.demo import DEMO_PASSWORD, demo_logins, seed_demo
+
+    added = seed_demo()
+    click.echo("Demo data loaded." if added else "Demo data was already there; nothing changed.")
+    click.echo(f"\nDemo log-ins (password for all: {DEMO_PASSWORD}):")
+    for login in demo_logins():
+        line = f"  {login.username:<14} {login.who}"
+        if login.totp_secret:
+            line += (
+                f"\n  {'':<14} TOTP secret {login.totp_secret}"
+                f" (or: flask --app pb totp {login.username})"
+            )
+        click.echo(line)
+
+
+@click.command("totp")
+@click.argument("username")
+def totp_command(username: str) -> None:
+    """Print a demo staff user's current two-step code. Refuses real users."""
+    from pb.accounts.models import User
+    from pb.accounts.services import current_totp
+
+    user = db.session.scalar(select(User).where(User.username == username.casefold()))
+    if user is None or not user.is_demo or not user.has_two_factor:
+        raise click.ClickException(f"{username} is not a demo user with two-step log-in.")
+    click.echo(current_totp(user))
+
+
+@click.command("create-programme")
+@click.argument("name")
+@click.option("--lead-username", required=True)
+@click.option("--lead-name", required=True)
+@click.password_option("--lead-password")
+def create_programme_command(
+    name: str, lead_username: str, lead_name: str, lead_password: str
+) -> None:
+    """Start a real deployment: a programme and its lead, who then creates groups and invites."""
+    from pb.accounts.models import User
+    from pb.accounts.passwords import hash_password, password_problem
+    from pb.accounts.services import normalise_username, username_taken
+    from pb.groups.services import create_programme
+
+    if username_taken(lead_username):
+        raise click.ClickException(f"The username {lead_username} is taken.")
+    problem = password_problem(lead_password, lead_username)
+    if problem:
+        raise click.ClickException(f"The password is not good enough ({problem}).")
+    lead = User(
+        username=normalise_username(lead_username),
+        display_name=lead_name,
+        password_hash=hash_password(lead_password),
+    )
+    db.session.add(lead)
+    db.session.flush()
+    create_programme(name, lead=lead)
+    click.echo(f"Created {name}. {lead_username} sets up two-step log-in at the first log-in.")

@@ -1,0 +1,63 @@
+"""Settings from the environment. Nothing secret has a production default."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when production settings are unsafe."""
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    overrides = overrides or {}
+    debug = overrides.get("DEBUG", env_flag("FLASK_DEBUG"))
+    testing = overrides.get("TESTING", False)
+    config = {
+        "DEBUG": debug,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'fellespott.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A phone left on a shared table should not stay logged in for ever.
+        "PERMANENT_SESSION_LIFETIME": 7 * 24 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env_flag("SESSION_COOKIE_SECURE", default=True),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_I18N_ENABLED": False,
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;40 per hour"),
+        # Argon2id cost; tests lower it, production keeps the library's defaults.
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", 3)),
+        "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", 65536)),
+        "INVITE_DAYS_VALID": 14,
+        "RESET_CODE_HOURS_VALID": 24,
+        "TRUST_PROXY_HEADERS": env_flag("TRUST_PROXY_HEADERS"),
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        if not (config["DEBUG"] or testing):
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set it to a long random value before running in "
+                "production (python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    return config

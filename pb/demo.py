@@ -1,0 +1,239 @@
+"""The demo programme, with the figures of Trondheim's pilot.
+
+Seeding is one transaction, and idempotent: a second run changes nothing.
+"""
+
+import random
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy import select
+
+from pb.accounts.models import User
+from pb.accounts.passwords import hash_password
+from pb.audit.services import record
+from pb.extensions import db
+from pb.groups.models import Child, Group, Household, Membership, Programme, ProgrammeRole
+from pb.timeutil import utcnow
+
+PROGRAMME_NAME = "Innbyggernes modell (demo)"
+DEMO_PASSWORD = "fellespott-demo"
+
+YOUTH_NAMES = [
+    "Emma",
+    "Noah",
+    "Sara",
+    "Oskar",
+    "Amina",
+    "Elias",
+    "Nora",
+    "Filip",
+    "Ida",
+    "Jakob",
+    "Maja",
+    "Lucas",
+    "Hiba",
+    "Isak",
+    "Ingrid",
+    "Mohamed",
+    "Thea",
+    "William",
+    "Leah",
+    "Aksel",
+    "Selma",
+    "Tobias",
+    "Yasmin",
+    "Henrik",
+    "Frida",
+    "Mathias",
+    "Eline",
+    "Adam",
+    "Sofie",
+    "Kasper",
+    "Ebba",
+    "Ali",
+    "Vilde",
+]
+PARENT_NAMES = [
+    "Kari",
+    "Ola",
+    "Anne",
+    "Per",
+    "Ingrid",
+    "Lars",
+    "Hilde",
+    "Tor",
+    "Marit",
+    "Jon",
+    "Silje",
+    "Geir",
+    "Randi",
+    "Knut",
+    "Liv",
+    "Arne",
+    "Tone",
+    "Espen",
+    "Guri",
+    "Rune",
+    "Mona",
+    "Bjørn",
+    "Elin",
+    "Stian",
+]
+REFUGEE_PARENTS = [
+    ("Yonas", "ti"),
+    ("Hawa", "so"),
+    ("Rania", "ar"),
+    ("Tesfay", "ti"),
+    ("Faduma", "so"),
+    ("Omar", "ar"),
+    ("Selam", "ti"),
+    ("Abdi", "so"),
+    ("Layla", "ar"),
+    ("Mehari", "ti"),
+]
+# 52 children between the ten refugee families, as in the pilot.
+REFUGEE_CHILDREN = [7, 6, 5, 5, 5, 5, 5, 5, 5, 4]
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    who: str
+    totp_secret: str | None = None
+
+
+def _user(username: str, name: str, password_hash: str, locale: str | None = None) -> User:
+    user = User(
+        username=username,
+        display_name=name,
+        password_hash=password_hash,
+        locale=locale,
+        is_demo=True,
+    )
+    db.session.add(user)
+    return user
+
+
+def _staff(username: str, name: str, password_hash: str) -> User:
+    user = _user(username, name, password_hash)
+    user.totp_secret = pyotp.random_base32()
+    user.totp_confirmed_at = utcnow()
+    return user
+
+
+def demo_logins() -> list[DemoLogin]:
+    wanted = [
+        ("leder", "programme lead"),
+        ("stine.staff", "staff, Veien til førerkortet"),
+        ("marius.staff", "staff, Veien til førerkortet"),
+        ("hanne.staff", "staff, Stødig start"),
+        ("jonas.staff", "staff, Stødig start"),
+        ("fatima.staff", "staff, Flyktningfamilien i sentrum"),
+        ("amir.peer", "peer consultant (ung-til-ung), Veien til førerkortet"),
+        ("emma", "youth member, Veien til førerkortet"),
+        ("kari", "parent and peer consultant, Stødig start"),
+        ("ola", "parent, Stødig start"),
+        ("hawa", "parent (Somali), Flyktningfamilien i sentrum"),
+        ("rania", "parent (Arabic), Flyktningfamilien i sentrum"),
+    ]
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.is_demo.is_(True)))}
+    return [
+        DemoLogin(
+            username, who, users[username].totp_secret if users[username].has_two_factor else None
+        )
+        for username, who in wanted
+        if username in users
+    ]
+
+
+def seed_demo() -> bool:
+    """Build the demo programme if it is not there yet. Returns True if anything was added."""
+    if db.session.scalar(select(Programme.id).where(Programme.name == PROGRAMME_NAME)):
+        return False
+    rng = random.Random(2020)
+    # One hash for every demo account: they share the demo password, and this keeps seeding fast.
+    password_hash = hash_password(DEMO_PASSWORD)
+
+    lead = _staff("leder", "Liv Leder", password_hash)
+    programme = Programme(name=PROGRAMME_NAME)
+    db.session.add(programme)
+    db.session.flush()
+    db.session.add(ProgrammeRole(programme=programme, user=lead, role="lead"))
+
+    def group(name: str, description: str) -> Group:
+        new_group = Group(programme=programme, name=name, description=description)
+        db.session.add(new_group)
+        return new_group
+
+    def join(user: User, in_group: Group, role: str = "member", household=None) -> None:
+        db.session.add(Membership(group=in_group, user=user, role=role, household=household))
+
+    def staff_for(in_group: Group, people: list[tuple[str, str]]) -> None:
+        for username, name in people:
+            user = _staff(username, name, password_hash)
+            db.session.add(ProgrammeRole(programme=programme, user=user, role="staff"))
+            join(user, in_group, "staff")
+
+    driving = group(
+        "Veien til førerkortet",
+        "33 ungdommer fra 16 til 20 år bestemmer sammen hvordan potten brukes – i piloten ble det "
+        "kjøretimer for hele kullet.",
+    )
+    staff_for(driving, [("stine.staff", "Stine Berg"), ("marius.staff", "Marius Lund")])
+    join(_user("amir.peer", "Amir", password_hash), driving, "peer")
+    join(_user("sunniva.peer", "Sunniva", password_hash), driving, "peer")
+    for index, name in enumerate(YOUTH_NAMES):
+        join(
+            _user(name.lower() if index == 0 else f"{name.lower()}{index}", name, password_hash),
+            driving,
+        )
+
+    steady = group(
+        "Stødig start",
+        "Familier med barn som deler utstyr og bestemmer over felles innkjøp – som båten og "
+        "padlebrettene i piloten.",
+    )
+    staff_for(steady, [("hanne.staff", "Hanne Moe"), ("jonas.staff", "Jonas Vik")])
+    parent_names = iter(PARENT_NAMES)
+    this_year = utcnow().year
+    for family in range(20):
+        household = Household(group=steady, label=f"Familie {family + 1}")
+        db.session.add(household)
+        for _child in range(rng.randint(1, 4)):
+            household.children.append(Child(birth_year=rng.randint(this_year - 17, this_year - 1)))
+        first = next(parent_names)
+        username = first.lower() if family < 2 else f"{first.lower()}{family}"
+        join(
+            _user(username, first, password_hash),
+            steady,
+            "peer" if family == 0 else "member",
+            household,
+        )
+        if family % 5 == 1:
+            second = next(parent_names)
+            join(
+                _user(f"{second.lower()}{family}", second, password_hash),
+                steady,
+                "member",
+                household,
+            )
+
+    refugees = group(
+        "Flyktningfamilien i sentrum",
+        "Ti familier som kom som flyktninger. Hver familie får fast støtte per barn hver måned.",
+    )
+    staff_for(refugees, [("fatima.staff", "Fatima Nilsen"), ("eirik.staff", "Eirik Aune")])
+    for family, ((name, locale), children) in enumerate(
+        zip(REFUGEE_PARENTS, REFUGEE_CHILDREN, strict=True)
+    ):
+        household = Household(group=refugees, label=f"Familie {family + 1}")
+        db.session.add(household)
+        for _child in range(children):
+            household.children.append(Child(birth_year=rng.randint(this_year - 17, this_year - 1)))
+        join(_user(name.lower(), name, password_hash, locale), refugees, "member", household)
+
+    db.session.flush()
+    record("demo.seeded", actor=lead, subject=programme)
+    db.session.commit()
+    return True

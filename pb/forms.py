@@ -1,0 +1,59 @@
+"""Form helpers shared by every domain: translated validators that WTForms lacks."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from pb.money import AmountError, parse_kroner
+
+
+def required():
+    return DataRequired(message=_l("Please fill in this field."))
+
+
+def max_length(limit: int):
+    return Length(max=limit, message=_l("Use at most %(max)d characters.", max=limit))
+
+
+def optional():
+    return Optional()
+
+
+class PhoneNumber:
+    """Digits, spaces and a leading +; what people write for a Norwegian or foreign number."""
+
+    pattern = re.compile(r"^\+?[0-9 ]{6,20}$")
+
+    def __call__(self, form, field):
+        if field.data and not self.pattern.match(field.data.strip()):
+            raise ValidationError(
+                _l("Write the phone number with digits only, like +47 912 34 567.")
+            )
+
+
+class EmailAddress:
+    """Only a sanity check: an optional address is never used to log in."""
+
+    pattern = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    def __call__(self, form, field):
+        if field.data and not self.pattern.match(field.data.strip()):
+            raise ValidationError(_l("This does not look like an email address."))
+
+
+AMOUNT_MESSAGES = {
+    "empty": _l("Please write an amount."),
+    "negative": _l("The amount can't be negative."),
+    "zero": _l("The amount must be more than zero."),
+    "not_a_number": _l("Write the amount in numbers, like 1 600 or 1600,50."),
+    "too_many_decimals": _l("Use at most two decimals (øre)."),
+}
+
+
+def amount_in_ore(field) -> int:
+    """Parse a text field as kroner, raising a translated ValidationError; returns øre."""
+    try:
+        return parse_kroner(field.data or "")
+    except AmountError as error:
+        raise ValidationError(AMOUNT_MESSAGES[error.code]) from error

@@ -1,0 +1,228 @@
+import segno
+from flask import Response, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pb.accounts import services as accounts
+from pb.audit.models import AuditEvent
+from pb.extensions import db
+from pb.groups import forms, services
+from pb.groups.access import group_access, programme_access, require
+from pb.groups.models import Household, Invite, Membership
+from pb.web import render_page_or_partial, see_other
+
+
+def home():
+    if not current_user.is_authenticated:
+        return render_template("groups/welcome.html")
+    led = [r.programme for r in current_user.programme_roles]
+    return render_template("groups/home.html", memberships=current_user.memberships, programmes=led)
+
+
+@login_required
+def programme_page(programme_id: int):
+    programme, role = programme_access(programme_id)
+    form = forms.GroupForm()
+    if request.method == "POST":
+        require(role == "lead")
+        if form.validate():
+            group = services.create_group(
+                programme,
+                name=form.name.data,
+                description=form.description.data or "",
+                actor=current_user,
+            )
+            flash(_("The group is created. Invite its staff and members next."), "success")
+            return see_other(".invites", group_id=group.id)
+    return render_template("groups/programme.html", programme=programme, role=role, form=form)
+
+
+@login_required
+def group_page(group_id: int):
+    access = group_access(group_id)
+    members = sorted(access.group.memberships, key=lambda m: m.user.display_name.casefold())
+    return render_template("groups/group.html", access=access, members=members)
+
+
+def _invite_form(access) -> forms.InviteForm:
+    form = forms.InviteForm()
+    roles = [("member", _("Member"))]
+    if access.can_manage:
+        roles.append(("peer", _("Peer consultant")))
+    if access.is_programme_lead:
+        roles.append(("staff", _("Staff")))
+    form.role.choices = roles
+    form.household_id.choices = [(0, _("No household yet"))] + [
+        (h.id, h.label) for h in access.group.households
+    ]
+    return form
+
+
+@login_required
+def invites(group_id: int):
+    access = group_access(group_id)
+    require(access.can_moderate)
+    form = _invite_form(access)
+    if form.validate_on_submit():
+        household = (
+            db.session.get(Household, form.household_id.data) if form.household_id.data else None
+        )
+        if household is not None and household.group_id != access.group.id:
+            abort(404)
+        invite = services.create_invite(
+            access.group,
+            actor=current_user,
+            role=form.role.data,
+            household=household,
+            max_uses=form.max_uses.data,
+        )
+        if not request.headers.get("HX-Request"):
+            return see_other(".invite_page", group_id=group_id, invite_id=invite.id)
+    return render_page_or_partial(
+        "groups/invites.html",
+        "groups/_invite_list.html",
+        access=access,
+        form=form,
+        invites=services.active_invites(access.group),
+    )
+
+
+def _invite_in_group(access, invite_id: int) -> Invite:
+    invite = db.session.get(Invite, invite_id)
+    if invite is None or invite.group_id != access.group.id:
+        abort(404)
+    return invite
+
+
+@login_required
+def invite_page(group_id: int, invite_id: int):
+    access = group_access(group_id)
+    require(access.can_moderate)
+    invite = _invite_in_group(access, invite_id)
+    link = url_for("accounts.join", code=invite.code, _external=True)
+    return render_template("groups/invite.html", access=access, invite=invite, link=link)
+
+
+@login_required
+def invite_qr(group_id: int, invite_id: int):
+    access = group_access(group_id)
+    require(access.can_moderate)
+    invite = _invite_in_group(access, invite_id)
+    link = url_for("accounts.join", code=invite.code, _external=True)
+    svg = segno.make(link, error="m").svg_inline(scale=6, dark="#1b1b1b", light="#ffffff")
+    return Response(
+        svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=300"}
+    )
+
+
+@login_required
+def revoke_invite(group_id: int, invite_id: int):
+    access = group_access(group_id)
+    require(access.can_moderate)
+    services.revoke_invite(_invite_in_group(access, invite_id), actor=current_user)
+    flash(_("The invite no longer works."), "success")
+    return see_other(".invites", group_id=group_id)
+
+
+@login_required
+def households(group_id: int):
+    access = group_access(group_id)
+    require(access.can_manage)
+    return render_template("groups/households.html", access=access)
+
+
+@login_required
+def edit_household(group_id: int, household_id: int | None = None):
+    access = group_access(group_id)
+    require(access.can_manage)
+    household = None
+    if household_id is not None:
+        household = db.session.get(Household, household_id)
+        if household is None or household.group_id != access.group.id:
+            abort(404)
+    form = forms.HouseholdForm(obj=household)
+    if request.method == "GET" and household is not None:
+        form.birth_years.data = " ".join(str(c.birth_year) for c in household.children)
+    group_member_ids = {m.id for m in access.group.memberships}
+    chosen = {int(v) for v in request.form.getlist("member_ids") if v.isdigit()}
+    if form.validate_on_submit():
+        if not chosen <= group_member_ids:
+            abort(404)
+        services.save_household(
+            access.group,
+            actor=current_user,
+            label=form.label.data,
+            birth_years=form.parsed_birth_years(),
+            member_ids=sorted(chosen),
+            household=household,
+        )
+        flash(_("Household saved."), "success")
+        return see_other(".households", group_id=group_id)
+    if request.method == "GET" and household is not None:
+        chosen = {m.id for m in household.members}
+    members = sorted(access.group.memberships, key=lambda m: m.user.display_name.casefold())
+    return render_template(
+        "groups/household_form.html",
+        access=access,
+        form=form,
+        household=household,
+        members=members,
+        chosen=chosen,
+    )
+
+
+def _membership_in_group(access, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.group_id != access.group.id:
+        abort(404)
+    return membership
+
+
+@login_required
+def change_role(group_id: int, membership_id: int):
+    access = group_access(group_id)
+    require(access.can_promote)
+    membership = _membership_in_group(access, membership_id)
+    form = forms.RoleForm()
+    form.role.choices = [("member", _("Member")), ("peer", _("Peer consultant"))]
+    if not form.validate_on_submit() or membership.role == "staff":
+        flash(_("Choose member or peer consultant."), "error")
+        return see_other(".group_page", group_id=group_id)
+    services.change_role(membership, form.role.data, actor=current_user)
+    flash(
+        _(
+            "%(name)s is now: %(role)s.",
+            name=membership.user.display_name,
+            role=dict(form.role.choices)[form.role.data],
+        ),
+        "success",
+    )
+    return see_other(".group_page", group_id=group_id)
+
+
+@login_required
+def issue_reset_code(group_id: int, membership_id: int):
+    access = group_access(group_id)
+    require(access.can_moderate)
+    membership = _membership_in_group(access, membership_id)
+    # A peer consultant helps members; only staff reset a colleague's or a peer's password.
+    require(membership.role == "member" or access.can_manage)
+    require(membership.user_id != current_user.id)
+    code = accounts.issue_reset_code(membership.user, actor=current_user, group=access.group)
+    return render_template(
+        "groups/reset_code.html", access=access, membership=membership, code=code
+    )
+
+
+@login_required
+def audit_log(group_id: int):
+    access = group_access(group_id)
+    require(access.can_moderate)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.group_id == access.group.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("groups/audit.html", access=access, events=events)

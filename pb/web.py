@@ -1,0 +1,29 @@
+"""Small helpers every view uses: safe redirects, the full-page-or-partial rule, flashing."""
+
+from urllib.parse import urlsplit
+
+from flask import redirect, render_template, request, url_for
+from htmx_flask import request as htmx_request
+
+
+def safe_next(default_endpoint: str = "groups.home", **values) -> str:
+    """The `next` target if it stays on this site, else a default; no open redirects."""
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return url_for(default_endpoint, **values)
+
+
+def redirect_next(default_endpoint: str = "groups.home", **values):
+    return redirect(safe_next(default_endpoint, **values), code=303)
+
+
+def render_page_or_partial(page: str, partial: str, **context):
+    """One URL serves both: the whole page, or only the part htmx swaps in."""
+    return render_template(partial if htmx_request.htmx else page, **context)
+
+
+def see_other(endpoint: str, **values):
+    """Redirect after a POST, so a reload never posts twice."""
+    return redirect(url_for(endpoint, **values), code=303)

@@ -1,0 +1,68 @@
+// Fellespott's only script besides vendored htmx. Everything here is an enhancement: every page
+// works without it.
+(function () {
+  "use strict";
+
+  // "Listen": read the page's main text aloud in the page's language, for members who find
+  // reading hard. The button stays hidden unless the browser has a voice for that language.
+  function setUpListenButton() {
+    var button = document.querySelector("[data-listen]");
+    if (!button || !("speechSynthesis" in window)) return;
+    var lang = document.documentElement.lang || "nb";
+    var base = lang.split("-")[0];
+
+    function voiceFor() {
+      var voices = window.speechSynthesis.getVoices();
+      var wanted = base === "nb" ? ["nb", "no", "nn"] : [base];
+      for (var i = 0; i < voices.length; i++) {
+        var voiceBase = voices[i].lang.toLowerCase().split(/[-_]/)[0];
+        if (wanted.indexOf(voiceBase) !== -1) return voices[i];
+      }
+      return null;
+    }
+
+    function refresh() {
+      button.hidden = voiceFor() === null;
+    }
+
+    var label = button.querySelector("span");
+    function setSpeaking(speaking) {
+      label.textContent = speaking ? button.dataset.labelStop : button.dataset.labelListen;
+      button.setAttribute("aria-pressed", speaking ? "true" : "false");
+    }
+
+    button.addEventListener("click", function () {
+      var synth = window.speechSynthesis;
+      if (synth.speaking) {
+        synth.cancel();
+        setSpeaking(false);
+        return;
+      }
+      var source = document.querySelector("[data-listen-text]") || document.querySelector("main");
+      var utterance = new SpeechSynthesisUtterance(source.innerText);
+      utterance.lang = lang;
+      utterance.voice = voiceFor();
+      utterance.onend = function () { setSpeaking(false); };
+      utterance.onerror = function () { setSpeaking(false); };
+      synth.speak(utterance);
+      setSpeaking(true);
+    });
+
+    refresh();
+    window.speechSynthesis.addEventListener("voiceschanged", refresh);
+  }
+
+  // Close the language menu when a choice is made elsewhere on the page.
+  function closeDetailsOnOutsideClick() {
+    document.addEventListener("click", function (event) {
+      document.querySelectorAll("details.language-switcher[open]").forEach(function (details) {
+        if (!details.contains(event.target)) details.open = false;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpListenButton();
+    closeDetailsOnOutsideClick();
+  });
+})();
