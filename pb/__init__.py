@@ -86,9 +86,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from pb.accounts import bp as accounts_bp
     from pb.groups import bp as groups_bp
+    from pb.payouts import bp as payouts_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(payouts_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

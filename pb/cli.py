@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(totp_command)
     app.cli.add_command(create_programme_command)
+    app.cli.add_command(check_ledger_command)
 
 
 @click.command("seed-demo")
@@ -72,3 +73,16 @@ def create_programme_command(
     db.session.flush()
     create_programme(name, lead=lead)
     click.echo(f"Created {name}. {lead_username} sets up two-step log-in at the first log-in.")
+
+
+@click.command("check-ledger")
+def check_ledger_command() -> None:
+    """Check that every transaction sums to zero and every cached balance matches the entries."""
+    from pb.payouts.services import ledger_problems
+
+    problems = ledger_problems()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the ledger.")
+    click.echo("The ledger is balanced.")

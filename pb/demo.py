@@ -5,6 +5,7 @@ Seeding is one transaction, and idempotent: a second run changes nothing.
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 import pyotp
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from pb.accounts.passwords import hash_password
 from pb.audit.services import record
 from pb.extensions import db
 from pb.groups.models import Child, Group, Household, Membership, Programme, ProgrammeRole
+from pb.money import ORE_PER_KRONE
+from pb.payouts.services import add_allocation
 from pb.timeutil import utcnow
 
 PROGRAMME_NAME = "Innbyggernes modell (demo)"
@@ -234,6 +237,23 @@ def seed_demo() -> bool:
         join(_user(name.lower(), name, password_hash, locale), refugees, "member", household)
 
     db.session.flush()
+    year_start = date(this_year, 1, 1)
+    for pot_group, kroner, purpose in [
+        (driving, 2_000_000, "Førerkort og kjøretimer for ungdommene, slik de bestemmer."),
+        (steady, 600_000, "Felles innkjøp og betinget støtte til familiene."),
+        (refugees, 1_000_000, "Fast støtte på 1 600 kr per barn per måned i ett år."),
+    ]:
+        add_allocation(
+            pot_group,
+            actor=lead,
+            amount_ore=kroner * ORE_PER_KRONE,
+            funder="Trondheim kommune (demo)",
+            purpose=purpose,
+            result_goals="Pengene når fram til ungdom og familier uten søknad.",
+            effect_goals="Mer tillit, mestring og deltakelse.",
+            starts_on=year_start,
+            ends_on=date(this_year + 1, 12, 31),
+        )
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
     return True

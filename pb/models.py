@@ -3,14 +3,19 @@
 from pb.accounts.models import ResetCode, User
 from pb.audit.models import AuditEvent
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
+from pb.payouts.models import Allocation, LedgerEntry, LedgerTransaction, Pot
 
 __all__ = [
+    "Allocation",
     "AuditEvent",
     "Child",
     "Group",
     "Household",
     "Invite",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Membership",
+    "Pot",
     "Programme",
     "ProgrammeRole",
     "ResetCode",

@@ -1,5 +1,6 @@
 """End-to-end fixtures: the app on a free local port, and Debian's Chromium via Playwright."""
 
+import logging
 import os
 import shutil
 import tempfile
@@ -44,6 +45,7 @@ def browser():
 
 @pytest.fixture
 def live_server(app):
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -63,6 +63,10 @@ def test_seed_demo_is_idempotent_and_prints_logins(app):
     assert len(refugees.households) == 10 and len(children) == 52
     locales = {m.user.locale for m in refugees.memberships if m.role == "member"}
     assert locales == {"ar", "ti", "so"}
+    from pb.payouts import services as payouts
+
+    assert payouts.balances(payouts.pot_for_group(driving)).available == 2_000_000 * 100
+    assert payouts.ledger_problems() == []
 
 
 def test_totp_command_works_only_for_demo_users(app, world):
