@@ -22,7 +22,7 @@ compile-translations: install
 ## make run: set up, migrate and seed the SQLite demo, then serve it on http://127.0.0.1:5000
 run: compile-translations
 	mkdir -p instance
-	FLASK_DEBUG=1 $(FLASK) db upgrade
+	FLASK_DEBUG=1 $(FLASK) db upgrade heads
 	FLASK_DEBUG=1 $(FLASK) seed-demo
 	@echo "Serving Fellespott on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	# Plain http on this machine only, so the session cookie can't be Secure here; production keeps it.

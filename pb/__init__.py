@@ -86,10 +86,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from pb.accounts import bp as accounts_bp
     from pb.groups import bp as groups_bp
+    from pb.notifications import bp as notifications_bp
     from pb.payouts import bp as payouts_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(payouts_bp)
 
 
@@ -175,6 +177,14 @@ def _register_template_helpers(app: Flask) -> None:
         "staff": lambda: _("Staff"),
         "lead": lambda: _("Programme lead"),
     }
+
+    @app.context_processor
+    def notification_bell():
+        if not current_user.is_authenticated:
+            return {}
+        from pb.notifications.services import unread_count
+
+        return {"unread_notifications": unread_count(current_user)}
 
     app.jinja_env.globals.update(
         languages=LANGUAGES,

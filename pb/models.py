@@ -3,6 +3,7 @@
 from pb.accounts.models import ResetCode, User
 from pb.audit.models import AuditEvent
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
+from pb.notifications.models import Notification
 from pb.payouts.models import Allocation, LedgerEntry, LedgerTransaction, Pot
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Membership",
+    "Notification",
     "Pot",
     "Programme",
     "ProgrammeRole",
