@@ -4,7 +4,7 @@ Email and SMS will be further channels behind notify(); callers don't change.
 """
 
 from flask_babel import LazyString
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
 
 from pb.extensions import db
@@ -35,12 +35,12 @@ def notify(user, kind: str, *, in_group=None, link: str | None = None, **params)
     return notification
 
 
-def text_of(notification: Notification) -> str:
-    """The message in the current reader's language; parameters are escaped by the template."""
+def text_of(notification: Notification) -> Markup:
+    """The message in the current reader's language. Markup's % escapes each parameter once."""
     template = _MESSAGES.get(notification.kind)
     if template is None:
-        return notification.kind
-    return str(template) % {k: escape(v) for k, v in notification.params.items()}
+        return escape(notification.kind)
+    return escape(str(template)) % notification.params
 
 
 def unread_count(user) -> int:
