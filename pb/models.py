@@ -5,10 +5,12 @@ from pb.audit.models import AuditEvent
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
 from pb.notifications.models import Notification
 from pb.payouts.models import Allocation, LedgerEntry, LedgerTransaction, Pot
+from pb.proposals.models import BudgetRound, Proposal
 
 __all__ = [
     "Allocation",
     "AuditEvent",
+    "BudgetRound",
     "Child",
     "Group",
     "Household",
@@ -20,6 +22,7 @@ __all__ = [
     "Pot",
     "Programme",
     "ProgrammeRole",
+    "Proposal",
     "ResetCode",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Budget rounds, proposals, discussion and peer moderation."""

@@ -1,0 +1,155 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.extensions import db
+from pb.timeutil import utcnow
+
+# A round's phases, in the only order they can run.
+PHASES = ("ideas", "review", "voting", "results", "followup")
+BALLOT_FORMATS = ("approval", "knapsack", "points", "ranking")
+COUNTING_RULES = ("greedy", "mes", "phragmen")
+CATEGORIES = (
+    "driving_licence",
+    "equipment",
+    "trip",
+    "shared_meal",
+    "course",
+    "home",
+    "transport",
+    "other",
+)
+# submitted: waiting for peer review; changes_requested: back with the author;
+# accepted: on the ballot; rejected and merged: off it, with a reason.
+PROPOSAL_STATUSES = ("submitted", "changes_requested", "accepted", "rejected", "merged")
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+
+
+class BudgetRound(db.Model):
+    """One decision about a sum of money: ideas, review, voting, results, follow-up."""
+
+    __tablename__ = "budget_round"
+    __table_args__ = (
+        CheckConstraint("amount_ore > 0", name="amount_positive"),
+        CheckConstraint(
+            "ballot_format IN ('approval', 'knapsack', 'points', 'ranking')", name="ballot_format"
+        ),
+        CheckConstraint("counting_rule IN ('greedy', 'mes', 'phragmen')", name="counting_rule"),
+        CheckConstraint(
+            "review_starts_at <= voting_starts_at AND voting_starts_at < voting_ends_at "
+            "AND voting_ends_at <= followup_starts_at",
+            name="phases_in_order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    amount_ore: Mapped[int]
+    # The languages the ballot is offered in; proposals may be translated into them.
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    ideas_start_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_starts_at: Mapped[datetime]
+    voting_starts_at: Mapped[datetime]
+    voting_ends_at: Mapped[datetime]
+    followup_starts_at: Mapped[datetime]
+    # Moving on by hand: the phase a moderator moved the round to. The later of this and the
+    # phase the dates give is the round's phase; phases never run backwards.
+    manual_phase: Mapped[str | None] = mapped_column(String(10))
+    # Set when a moderator opens voting by hand before its date.
+    voting_opened_at: Mapped[datetime | None]
+    ballot_format: Mapped[str] = mapped_column(String(10), default="approval")
+    counting_rule: Mapped[str] = mapped_column(String(10), default="mes")
+    approval_min: Mapped[int | None]
+    approval_max: Mapped[int | None]
+    points_total: Mapped[int | None]
+    points_max_per_proposal: Mapped[int | None]
+    ranking_top_k: Mapped[int | None]
+    proposal_limit: Mapped[int] = mapped_column(default=3)
+    report_threshold: Mapped[int] = mapped_column(default=3)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group = relationship("Group")
+    proposals = relationship("Proposal", back_populates="round", order_by="Proposal.id")
+
+    def phase_at(self, now: datetime) -> str:
+        by_date = "ideas"
+        for phase, starts in (
+            ("review", self.review_starts_at),
+            ("voting", self.voting_starts_at),
+            ("results", self.voting_ends_at),
+            ("followup", self.followup_starts_at),
+        ):
+            if now >= starts:
+                by_date = phase
+        if self.manual_phase and PHASES.index(self.manual_phase) > PHASES.index(by_date):
+            return self.manual_phase
+        return by_date
+
+    @property
+    def roll_frozen_at(self) -> datetime:
+        """The voter roll is the group's members who had joined when voting opened."""
+        return self.voting_opened_at or self.voting_starts_at
+
+    def next_phase_starts_at(self, now: datetime) -> datetime | None:
+        """When the current phase ends by date, for the banner's "time left"."""
+        phase = self.phase_at(now)
+        ends = {
+            "ideas": self.review_starts_at,
+            "review": self.voting_starts_at,
+            "voting": self.voting_ends_at,
+            "results": self.followup_starts_at,
+        }.get(phase)
+        return ends if ends and ends > now else None
+
+
+class Proposal(db.Model):
+    """What a member wants the pot to pay for."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint("estimated_cost_ore > 0", name="estimated_cost_positive"),
+        CheckConstraint(
+            "confirmed_cost_ore IS NULL OR confirmed_cost_ore > 0", name="confirmed_cost_positive"
+        ),
+        CheckConstraint(
+            "status IN ('submitted', 'changes_requested', 'accepted', 'rejected', 'merged')",
+            name="status",
+        ),
+        Index("ix_proposal_round_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    # The language the author wrote in; translations are shown first to readers of theirs.
+    language: Mapped[str] = mapped_column(String(8), default="nb")
+    estimated_cost_ore: Mapped[int]
+    # Staff confirm or correct the cost before the proposal may go on the ballot; the ballot
+    # and the count use this one, and the estimate stays visible beside it.
+    confirmed_cost_ore: Mapped[int | None]
+    cost_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cost_confirmed_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round = relationship("BudgetRound", back_populates="proposals")
+    author = relationship("User", foreign_keys=[author_id])
+
+    @property
+    def ballot_cost_ore(self) -> int:
+        """The cost the ballot and the count use."""
+        return self.confirmed_cost_ore or self.estimated_cost_ore
+
+    @property
+    def on_ballot(self) -> bool:
+        return self.status == "accepted"
