@@ -216,7 +216,12 @@ def test_a_totp_code_cannot_be_replayed(client, world):
 
 def test_new_staff_must_set_up_two_factor_before_acting(client, login, world):
     invite = groups.create_invite(world.group_a, actor=world.lead, role="staff")
-    response = post_form(client, f"/join/{invite.code}", join_data(username="newstaff"))
+    response = post_form(
+        client,
+        f"/join/{invite.code}",
+        join_data(username="newstaff"),
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 303
     # Every page but the set-up sends them to set it up.
     blocked = client.get(f"/groups/{world.group_a.id}")
