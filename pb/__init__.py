@@ -88,11 +88,15 @@ def _register_blueprints(app: Flask) -> None:
     from pb.groups import bp as groups_bp
     from pb.notifications import bp as notifications_bp
     from pb.payouts import bp as payouts_bp
+    from pb.proposals import bp as proposals_bp
+    from pb.voting import bp as voting_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(payouts_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(voting_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -186,7 +190,10 @@ def _register_template_helpers(app: Flask) -> None:
 
         return {"unread_notifications": unread_count(current_user)}
 
+    from pb.voting.views import voting_status
+
     app.jinja_env.globals.update(
+        voting_status=voting_status,
         languages=LANGUAGES,
         text_direction=text_direction,
         user_label=user_label,

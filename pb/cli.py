@@ -12,6 +12,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(totp_command)
     app.cli.add_command(create_programme_command)
     app.cli.add_command(check_ledger_command)
+    app.cli.add_command(run_schedules_command)
+    app.cli.add_command(export_ledger_command)
+    app.cli.add_command(tally_command)
+    app.cli.add_command(export_pb_command)
 
 
 @click.command("seed-demo")
@@ -86,3 +90,71 @@ def check_ledger_command() -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) in the ledger.")
     click.echo("The ledger is balanced.")
+
+
+@click.command("tally")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--rule", type=click.Choice(["mes", "greedy", "phragmen"]), default="mes")
+def tally_command(path: str, rule: str) -> None:
+    """Count a Pabulib .pb file and print the selected project ids as JSON."""
+    import json
+
+    from pb.tally import PabulibError, tally_file
+
+    try:
+        selected = tally_file(path, rule)
+    except (PabulibError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(selected))
+
+
+@click.command("export-pb")
+@click.argument("round_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File; default: stdout.")
+def export_pb_command(round_id: int, output: str | None) -> None:
+    """Write a finished round as an anonymised Pabulib file, for research."""
+    from pb.proposals.models import BudgetRound
+    from pb.voting.services import anonymised_pabulib, result_of
+
+    budget_round = db.session.get(BudgetRound, round_id)
+    if budget_round is None:
+        raise click.ClickException(f"There is no round {round_id}.")
+    if result_of(budget_round) is None:
+        raise click.ClickException(f"Round {round_id} is not counted yet.")
+    text = anonymised_pabulib(budget_round)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("run-schedules")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def run_schedules_command(today) -> None:
+    """Everything on a schedule: plans' monthly payments and reminders, voting reminders, and
+    counting rounds whose voting has closed. Safe to run twice; run it from cron every hour."""
+    from pb.payouts.services import run_schedules
+    from pb.voting.services import run_scheduled as run_voting_schedules
+
+    paid = run_schedules(today.date() if today else None)
+    click.echo(f"{paid} monthly payment(s) made.")
+    for what, count in run_voting_schedules().items():
+        click.echo(f"{count} {what}.")
+
+
+@click.command("export-ledger")
+@click.option("--group-id", type=int, default=None, help="Only this group's pot.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-")
+def export_ledger_command(group_id: int | None, output: str) -> None:
+    """Write the ledger as CSV, one row per entry (format: docs/ledger-csv.md)."""
+    from pb.payouts.models import Pot
+    from pb.payouts.reports import ledger_csv
+
+    query = select(Pot).order_by(Pot.id)
+    if group_id is not None:
+        query = query.where(Pot.group_id == group_id)
+    text = ledger_csv(list(db.session.scalars(query)))
+    with click.open_file(output, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)

@@ -51,6 +51,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "INVITE_DAYS_VALID": 14,
         "RESET_CODE_HOURS_VALID": 24,
         "TRUST_PROXY_HEADERS": env_flag("TRUST_PROXY_HEADERS"),
+        # Re-encoded proposal photos; served only through a view that checks group access.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

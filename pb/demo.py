@@ -254,6 +254,9 @@ def seed_demo() -> bool:
             starts_on=year_start,
             ends_on=date(this_year + 1, 12, 31),
         )
+    from pb.payouts.demo import seed_payouts_demo
+
+    seed_payouts_demo(programme, {g.name: g for g in (driving, steady, refugees)}, lead)
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
     return True

@@ -4,12 +4,25 @@ from pb.accounts.models import ResetCode, User
 from pb.audit.models import AuditEvent
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
 from pb.notifications.models import Notification
-from pb.payouts.models import Allocation, LedgerEntry, LedgerTransaction, Pot
+from pb.payouts.models import (
+    Allocation,
+    ApprovalPolicy,
+    LedgerEntry,
+    LedgerTransaction,
+    PayoutComplaint,
+    PayoutDecision,
+    PayoutRequest,
+    PlanInstallment,
+    Pot,
+)
 from pb.proposals.models import BudgetRound, Proposal
+from pb.voting.models import Ballot, RoundResult, VotingReminder
 
 __all__ = [
     "Allocation",
+    "ApprovalPolicy",
     "AuditEvent",
+    "Ballot",
     "BudgetRound",
     "Child",
     "Group",
@@ -19,10 +32,16 @@ __all__ = [
     "LedgerTransaction",
     "Membership",
     "Notification",
+    "PayoutComplaint",
+    "PayoutDecision",
+    "PayoutRequest",
+    "PlanInstallment",
     "Pot",
     "Programme",
     "ProgrammeRole",
     "Proposal",
     "ResetCode",
+    "RoundResult",
     "User",
+    "VotingReminder",
 ]

@@ -1,4 +1,4 @@
-"""budget rounds and proposals
+"""budget rounds, proposals, versions, translations, discussion, reports and moderation cases
 
 Revision ID: 0004_proposals
 Revises: 0003_notifications
@@ -69,6 +69,12 @@ def upgrade():
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('moderator_message', sa.Text(), nullable=True),
+    sa.Column('reject_reason', sa.String(length=20), nullable=True),
+    sa.Column('photo_name', sa.String(length=64), nullable=True),
+    sa.Column('thumbnail_name', sa.String(length=64), nullable=True),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=True),
     sa.CheckConstraint("status IN ('submitted', 'changes_requested', 'accepted', 'rejected', 'merged')", name=op.f('ck_proposal_status')),
     sa.CheckConstraint('confirmed_cost_ore IS NULL OR confirmed_cost_ore > 0', name=op.f('ck_proposal_confirmed_cost_positive')),
     sa.CheckConstraint('estimated_cost_ore > 0', name=op.f('ck_proposal_estimated_cost_positive')),
@@ -82,11 +88,120 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_proposal_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_proposal_round_status', ['round_id', 'status'], unique=False)
 
+    op.create_table('proposal_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('estimated_cost_ore', sa.Integer(), nullable=False),
+    sa.Column('edited_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['edited_by_id'], ['user_account.id'], name=op.f('fk_proposal_version_edited_by_id_user_account')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_version_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_version')),
+    sa.UniqueConstraint('proposal_id', 'number', name=op.f('uq_proposal_version_proposal_id_number'))
+    )
+    op.create_table('proposal_translation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('translated_by_id', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_translation_proposal_id_proposal')),
+    sa.ForeignKeyConstraint(['translated_by_id'], ['user_account.id'], name=op.f('fk_proposal_translation_translated_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_translation')),
+    sa.UniqueConstraint('proposal_id', 'language', name=op.f('uq_proposal_translation_proposal_id_language'))
+    )
+    op.create_table('proposal_comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('edited_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_proposal_comment_author_id_user_account')),
+    sa.ForeignKeyConstraint(['parent_id'], ['proposal_comment.id'], name=op.f('fk_proposal_comment_parent_id_proposal_comment')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_comment_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_comment'))
+    )
+    with op.batch_alter_table('proposal_comment', schema=None) as batch_op:
+        batch_op.create_index('ix_proposal_comment_proposal', ['proposal_id', 'id'], unique=False)
+
+    op.create_table('proposal_support',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_support_proposal_id_proposal')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_proposal_support_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_support')),
+    sa.UniqueConstraint('proposal_id', 'user_id', name=op.f('uq_proposal_support_proposal_id_user_id'))
+    )
+    op.create_table('content_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('subject_type', sa.String(length=10), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("reason IN ('offensive', 'personal_info', 'spam', 'other')", name=op.f('ck_content_report_reason')),
+    sa.CheckConstraint("subject_type IN ('proposal', 'comment')", name=op.f('ck_content_report_subject_type')),
+    sa.ForeignKeyConstraint(['group_id'], ['group.id'], name=op.f('fk_content_report_group_id_group')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_content_report_proposal_id_proposal')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['user_account.id'], name=op.f('fk_content_report_reporter_id_user_account')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user_account.id'], name=op.f('fk_content_report_resolved_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_report')),
+    sa.UniqueConstraint('subject_type', 'subject_id', 'reporter_id', name=op.f('uq_content_report_subject_type_subject_id_reporter_id'))
+    )
+    with op.batch_alter_table('content_report', schema=None) as batch_op:
+        batch_op.create_index('ix_content_report_open', ['group_id', 'resolved_at'], unique=False)
+
+    op.create_table('moderation_case',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('opened_by_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("kind IN ('appeal', 'escalation')", name=op.f('ck_moderation_case_kind')),
+    sa.CheckConstraint("outcome IS NULL OR outcome IN ('rejection_stands', 'back_to_review', 'hidden', 'kept')", name=op.f('ck_moderation_case_outcome')),
+    sa.ForeignKeyConstraint(['comment_id'], ['proposal_comment.id'], name=op.f('fk_moderation_case_comment_id_proposal_comment')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_moderation_case_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['group_id'], ['group.id'], name=op.f('fk_moderation_case_group_id_group')),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['user_account.id'], name=op.f('fk_moderation_case_opened_by_id_user_account')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_moderation_case_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_case'))
+    )
+    with op.batch_alter_table('moderation_case', schema=None) as batch_op:
+        batch_op.create_index('ix_moderation_case_open', ['group_id', 'decided_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    for table in ('moderation_case', 'content_report', 'proposal_support', 'proposal_comment',
+                  'proposal_translation', 'proposal_version'):
+        op.drop_table(table)
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_index('ix_proposal_round_status')
         batch_op.drop_index(batch_op.f('ix_proposal_author_id'))

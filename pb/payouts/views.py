@@ -1,18 +1,30 @@
-from flask import flash, render_template
+"""Thin handlers: parse, check permission (pb/payouts/access.py), call a service, render."""
+
+from datetime import date
+
+from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from pb.groups.access import group_access, require
-from pb.payouts import forms, services
-from pb.web import see_other
+from pb.payouts import access as perm
+from pb.payouts import forms, reports, services
+from pb.payouts.forms import ERROR_MESSAGES
+from pb.timeutil import utcnow
+from pb.web import render_page_or_partial, see_other
+
+
+def _refused(error: services.PayoutError) -> None:
+    if error.code in ("not_yours",):
+        abort(404)
+    flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
 
 
 @login_required
 def pot_page(group_id: int):
-    access = group_access(group_id)
+    access = perm.group_access(group_id)
     form = forms.AllocationForm()
     if form.is_submitted():
-        require(access.is_programme_lead)
+        perm.require(access.is_programme_lead)
         if form.validate():
             services.allocate(
                 access.group,
@@ -34,5 +46,403 @@ def pot_page(group_id: int):
         pot=pot,
         balances=services.balances(pot) if pot else None,
         ends_on=services.money_ends_on(pot) if pot else None,
+        summary=reports.pot_summary(pot) if pot else None,
+        collective=reports.collective_payouts(access.group),
+        charts=reports.charts(pot) if pot else None,
+        labels=_labels(),
         form=form,
+    )
+
+
+@login_required
+def payout_list(group_id: int):
+    access = perm.group_access(group_id)
+    return render_page_or_partial(
+        "payouts/list.html",
+        "payouts/_list.html",
+        access=access,
+        requests=perm.visible_requests(access),
+        can_draft=perm.can_draft(access),
+        can_plan=perm.can_plan(access),
+        labels=_labels(),
+    )
+
+
+def _labels() -> dict:
+    return {
+        "kind": forms.KIND_LABELS,
+        "state": forms.STATE_LABELS,
+        "category": forms.CATEGORY_LABELS,
+        "method": forms.METHOD_LABELS,
+    }
+
+
+def _recipient_choices(access) -> list[tuple[str, str]]:
+    choices = [("", _("Choose…"))]
+    choices += [(f"h{h.id}", h.label) for h in access.group.households]
+    members = sorted(
+        (m for m in access.group.memberships if m.role in ("member", "peer")),
+        key=lambda m: m.user.display_name.casefold(),
+    )
+    choices += [(f"u{m.user_id}", m.user.display_name) for m in members]
+    return choices
+
+
+def _recipient(access, value: str):
+    value = value or ""
+    kind, raw = value[:1], value[1:]
+    if not raw.isdigit():
+        return None, None
+    for h in access.group.households:
+        if kind == "h" and h.id == int(raw):
+            return h, None
+    for m in access.group.memberships:
+        if kind == "u" and m.user_id == int(raw):
+            return None, m.user
+    return None, None
+
+
+@login_required
+def new_conditional(group_id: int):
+    access = perm.group_access(group_id)
+    perm.require(perm.can_draft(access))
+    form = forms.ConditionalForm()
+    form.recipient.choices = _recipient_choices(access)
+    if form.validate_on_submit():
+        household, recipient = _recipient(access, form.recipient.data)
+        if household is None and recipient is None:
+            form.recipient.errors.append(ERROR_MESSAGES["recipient"])
+        else:
+            try:
+                created = services.create_conditional_request(
+                    access.group,
+                    actor=current_user,
+                    title=form.title.data,
+                    purpose=form.purpose.data or "",
+                    amount_ore=form.amount_ore,
+                    category=form.category.data,
+                    payment_method=form.payment_method.data,
+                    household=household,
+                    recipient=recipient,
+                    idempotency_key=form.key,
+                )
+            except services.PayoutError as error:
+                form.amount.errors.append(ERROR_MESSAGES.get(error.code, error.code))
+            else:
+                flash(
+                    _("The draft is saved. Staff will look at it with you.")
+                    if created.state == "draft"
+                    else _("The payout is requested."),
+                    "success",
+                )
+                return see_other(".payout_page", group_id=group_id, request_id=created.id)
+    return render_template("payouts/new_conditional.html", access=access, form=form)
+
+
+@login_required
+def new_plan(group_id: int):
+    access = perm.group_access(group_id)
+    perm.require(perm.can_plan(access))
+    form = forms.PlanForm()
+    households = [h for h in access.group.households if h.children]
+    form.household.choices = [(h.id, f"{h.label} ({len(h.children)})") for h in households]
+    if request.method == "GET" and not form.starts_on.data:
+        today = utcnow().date()
+        form.starts_on.data = date(today.year, today.month, 1)
+    if form.validate_on_submit():
+        household = next((h for h in households if h.id == form.household.data), None)
+        if household is None:
+            abort(404)
+        try:
+            plan = services.create_payment_plan(
+                access.group,
+                actor=current_user,
+                household=household,
+                per_child_ore=form.per_child_ore,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                payment_day=form.payment_day.data,
+                idempotency_key=form.key,
+            )
+        except services.PayoutError as error:
+            form.per_child.errors.append(ERROR_MESSAGES.get(error.code, error.code))
+        else:
+            flash(_("The payment plan is requested."), "success")
+            return see_other(".payout_page", group_id=group_id, request_id=plan.id)
+    return render_template("payouts/new_plan.html", access=access, form=form)
+
+
+def _detail(access, payout, status: int = 200, **given):
+    """The payout page with whatever forms this person may use on it now."""
+    today = utcnow().date()
+    decide_form = given.get("decide_form")
+    if decide_form is None and services.decision_problem(payout, current_user) is None:
+        decide_form = forms.DecisionForm(formdata=None)
+        decide_form.translation_locale.data = _recipient_locale(payout)
+    complaint_form = given.get("complaint_form")
+    if complaint_form is None and services.complaint_problem(payout, current_user) is None:
+        complaint_form = forms.ComplaintForm(formdata=None)
+    complaint_decision_forms = {
+        c.id: given.get("complaint_decision_form")
+        if given.get("complaint_id") == c.id
+        else forms.ComplaintDecisionForm(formdata=None)
+        for c in payout.complaints
+        if services.complaint_decision_problem(c, current_user) is None
+    }
+    html = render_page_or_partial(
+        "payouts/payout.html",
+        "payouts/_payout.html",
+        access=access,
+        payout=payout,
+        labels=_labels(),
+        locale=str(current_user.locale or ""),
+        decide_form=decide_form,
+        pay_form=forms.PayForm(formdata=None)
+        if access.can_manage and payout.state == "approved" and not payout.is_plan
+        else None,
+        cancel_form=given.get("cancel_form")
+        or (
+            forms.ReasonForm(formdata=None)
+            if payout.state in ("draft", "requested", "approved")
+            and (access.can_manage or payout.drafted_by_id == current_user.id)
+            else None
+        ),
+        can_submit=access.can_manage and payout.state == "draft",
+        complaint_form=complaint_form,
+        complaint_decision_forms=complaint_decision_forms,
+        complaint_deadline=services.complaint_deadline(payout),
+        ends_soon=services.ends_soon_notice(payout, today),
+        paid_so_far=services.paid_so_far(payout),
+        due_dates=services.plan_due_dates(payout) if payout.is_plan else [],
+        is_staff=access.can_manage,
+    )
+    return html, status
+
+
+def _recipient_locale(payout) -> str:
+    for user_id in services.recipient_ids(payout):
+        from pb.accounts.models import User
+        from pb.extensions import db
+
+        user = db.session.get(User, user_id)
+        if user is not None and user.locale:
+            return user.locale
+    return ""
+
+
+@login_required
+def payout_page(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    return _detail(access, payout)
+
+
+@login_required
+def decide(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    perm.require(access.can_manage)
+    form = forms.DecisionForm()
+    if not form.validate():
+        return _detail(access, payout, 200, decide_form=form)
+    try:
+        services.decide(
+            payout,
+            actor=current_user,
+            approve=form.verdict.data == "approve",
+            reason=form.reason.data,
+            reason_translation=form.reason_translation.data,
+            translation_locale=form.translation_locale.data or None,
+            idempotency_key=form.key,
+        )
+    except services.PayoutError as error:
+        _refused(error)
+    else:
+        flash(_("Your decision is saved."), "success")
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
+@login_required
+def pay(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    perm.require(access.can_manage)
+    form = forms.PayForm()
+    if form.validate():
+        try:
+            services.pay(payout, actor=current_user, idempotency_key=form.key)
+        except services.PayoutError as error:
+            _refused(error)
+        else:
+            flash(_("The payout is recorded as paid."), "success")
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
+@login_required
+def cancel(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    perm.require(access.can_manage or payout.drafted_by_id == current_user.id)
+    form = forms.ReasonForm()
+    if not form.validate():
+        return _detail(access, payout, 200, cancel_form=form)
+    try:
+        services.cancel(
+            payout, actor=current_user, reason=form.reason.data, idempotency_key=form.key
+        )
+    except services.PayoutError as error:
+        _refused(error)
+    else:
+        flash(_("The payout is cancelled."), "success")
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
+@login_required
+def submit_draft(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    perm.require(access.can_manage)
+    form = forms.PayForm()
+    if form.validate():
+        try:
+            services.submit_draft(payout, actor=current_user)
+        except services.PayoutError as error:
+            _refused(error)
+        else:
+            flash(_("The payout is requested."), "success")
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
+@login_required
+def complain(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    perm.require(services.may_complain(payout, current_user))
+    form = forms.ComplaintForm()
+    if not form.validate():
+        return _detail(access, payout, 200, complaint_form=form)
+    try:
+        services.file_complaint(
+            payout, actor=current_user, text=form.text.data, idempotency_key=form.key
+        )
+    except services.PayoutError as error:
+        _refused(error)
+    else:
+        flash(
+            _("Your complaint is sent. A staff member who took no part will decide it."), "success"
+        )
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
+@login_required
+def decide_complaint(group_id: int, complaint_id: int):
+    access = perm.group_access(group_id)
+    complaint = perm.load_complaint(access, complaint_id)
+    perm.require(access.can_manage)
+    payout = complaint.request
+    form = forms.ComplaintDecisionForm()
+    if not form.validate():
+        return _detail(access, payout, 200, complaint_decision_form=form, complaint_id=complaint.id)
+    try:
+        services.decide_complaint(
+            complaint,
+            actor=current_user,
+            upheld=form.outcome.data == "upheld",
+            reason=form.reason.data,
+        )
+    except services.PayoutError as error:
+        _refused(error)
+    else:
+        flash(_("The outcome of the complaint is saved."), "success")
+    return see_other(".payout_page", group_id=group_id, request_id=payout.id)
+
+
+@login_required
+def ledger_csv(group_id: int):
+    access = perm.group_access(group_id)
+    perm.require(perm.can_export(access))
+    pot = services.pot_for_group(access.group)
+    if pot is None:
+        abort(404)
+    return Response(
+        reports.ledger_csv([pot]),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="ledger-group-{group_id}.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@login_required
+def allocation_report(group_id: int):
+    access = perm.group_access(group_id)
+    perm.require(access.can_manage)
+    pot = services.pot_for_group(access.group)
+    if pot is None:
+        abort(404)
+    return render_template(
+        "payouts/report.html",
+        access=access,
+        pot=pot,
+        balances=services.balances(pot),
+        summary=reports.pot_summary(pot),
+        ends_on=services.money_ends_on(pot),
+        labels=_labels(),
+        today=utcnow().date(),
+    )
+
+
+@login_required
+def programme_pots(programme_id: int):
+    programme, role = perm.programme_access(programme_id)
+    policy = services.policy_for(programme.id)
+    form = forms.PolicyForm(
+        data={
+            "tier2_from": policy.tier2_from_ore // 100,
+            "tier3_above": policy.tier3_above_ore // 100,
+            "team_min_approvers": policy.team_min_approvers,
+            "self_approval": policy.self_approval_in_lowest_tier,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if request.method == "POST":
+        perm.require(role == "lead")
+        if form.validate():
+            services.save_policy(
+                programme.id,
+                actor=current_user,
+                tier2_from_ore=form.tier2_from_ore,
+                tier3_above_ore=form.tier3_above_ore,
+                team_min_approvers=form.team_min_approvers.data,
+                self_approval_in_lowest_tier=bool(form.self_approval.data),
+            )
+            flash(_("The approval tiers are saved."), "success")
+            return see_other(".programme_pots", programme_id=programme_id)
+    now = utcnow()
+    return render_template(
+        "payouts/programme.html",
+        programme=programme,
+        role=role,
+        rows=reports.programme_rows(programme),
+        complaints=services.open_complaints(programme.id) if role == "lead" else [],
+        now=now,
+        policy=policy,
+        form=form,
+    )
+
+
+@login_required
+def programme_ledger_csv(programme_id: int):
+    programme, role = perm.programme_access(programme_id)
+    perm.require(role == "lead")
+    pots = [p for g in programme.groups if (p := services.pot_for_group(g)) is not None]
+    return Response(
+        reports.ledger_csv(pots),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="ledger-programme-{programme_id}.csv"',
+            "Cache-Control": "private, no-store",
+        },
     )

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -24,8 +24,18 @@ CATEGORIES = (
 # accepted: on the ballot; rejected and merged: off it, with a reason.
 PROPOSAL_STATUSES = ("submitted", "changes_requested", "accepted", "rejected", "merged")
 
+REPORT_REASONS = ("offensive", "personal_info", "spam", "other")
+# Why a proposal was not accepted: a code, so the author reads the reason in their own language.
+REJECT_REASONS = ("against_rules", "not_for_group", "not_possible", "duplicate", "other")
+CASE_KINDS = ("appeal", "escalation")
+# appeal: the rejection stands, or the proposal goes back to review;
+# escalation: the item is hidden, or kept visible.
+CASE_OUTCOMES = ("rejection_stands", "back_to_review", "hidden", "kept")
+
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
+COMMENT_MAX = 2000
+NOTE_MAX = 1000
 
 
 class BudgetRound(db.Model):
@@ -141,9 +151,27 @@ class Proposal(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last word a moderator sent the author: what to change, or why it was not accepted.
+    moderator_message: Mapped[str | None] = mapped_column(Text)
+    reject_reason: Mapped[str | None] = mapped_column(String(20))
+    # Random file names under UPLOAD_FOLDER; never a name the uploader chose.
+    photo_name: Mapped[str | None] = mapped_column(String(64))
+    thumbnail_name: Mapped[str | None] = mapped_column(String(64))
+    # Hidden from members: after enough reports (pending review) or by a moderator.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
 
     round = relationship("BudgetRound", back_populates="proposals")
     author = relationship("User", foreign_keys=[author_id])
+    merged_into = relationship("Proposal", remote_side=[id])
+    versions = relationship(
+        "ProposalVersion", back_populates="proposal", order_by="ProposalVersion.number"
+    )
+    translations = relationship("ProposalTranslation", back_populates="proposal")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def ballot_cost_ore(self) -> int:
@@ -153,3 +181,154 @@ class Proposal(db.Model):
     @property
     def on_ballot(self) -> bool:
         return self.status == "accepted"
+
+    def translation_for(self, language: str) -> "ProposalTranslation | None":
+        if language == self.language:
+            return None
+        return next((t for t in self.translations if t.language == language), None)
+
+
+class ProposalVersion(db.Model):
+    """Every saved text of a proposal, the first one included, so any version can be read."""
+
+    __tablename__ = "proposal_version"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    estimated_cost_ore: Mapped[int]
+    edited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal = relationship("Proposal", back_populates="versions")
+    edited_by = relationship("User")
+
+
+class ProposalTranslation(db.Model):
+    """The same proposal in another language, added by the author or a peer consultant."""
+
+    __tablename__ = "proposal_translation"
+    __table_args__ = (UniqueConstraint("proposal_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text)
+    translated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal = relationship("Proposal", back_populates="translations")
+    translated_by = relationship("User")
+
+
+class Comment(db.Model):
+    """A comment on a proposal, or a reply to one (one level: a reply's parent has no parent)."""
+
+    __tablename__ = "proposal_comment"
+    __table_args__ = (Index("ix_proposal_comment_proposal", "proposal_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_comment.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    # A deleted comment keeps its row as a "removed" stub, so replies keep their context.
+    deleted_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+
+    proposal = relationship("Proposal")
+    author = relationship("User")
+    parent = relationship("Comment", remote_side=[id], back_populates="replies")
+    replies = relationship("Comment", back_populates="parent", order_by="Comment.id")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Support(db.Model):
+    """One member's support for a proposal; the database allows one per member."""
+
+    __tablename__ = "proposal_support"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Report(db.Model):
+    """A member's report of a proposal or a comment; one per member and item."""
+
+    __tablename__ = "content_report"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "reporter_id"),
+        CheckConstraint("subject_type IN ('proposal', 'comment')", name="subject_type"),
+        CheckConstraint("reason IN ('offensive', 'personal_info', 'spam', 'other')", name="reason"),
+        Index("ix_content_report_open", "group_id", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    subject_type: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int]
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    proposal = relationship("Proposal")
+    reporter = relationship("User", foreign_keys=[reporter_id])
+
+
+class ModerationCase(db.Model):
+    """Something for staff to decide: an author's appeal, or a peer consultant's escalation."""
+
+    __tablename__ = "moderation_case"
+    __table_args__ = (
+        CheckConstraint("kind IN ('appeal', 'escalation')", name="kind"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN "
+            "('rejection_stands', 'back_to_review', 'hidden', 'kept')",
+            name="outcome",
+        ),
+        Index("ix_moderation_case_open", "group_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_comment.id"))
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+
+    proposal = relationship("Proposal")
+    comment = relationship("Comment")
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

@@ -61,8 +61,41 @@
     });
   }
 
+  // Discussion polling (templates/proposals/_comments.html). Elements marked data-poll are
+  // refreshed by htmx every 20 s, but only while the page is visible and nobody is writing in
+  // them. htmx's own `every 20s [filter]` trigger needs eval, which the CSP forbids; here the
+  // check is plain JavaScript and htmx only hears a custom "fp-poll" event.
+  var POLL_MILLISECONDS = 20000;
+
+  function isBeingUsed(element) {
+    if (element.contains(document.activeElement) && document.activeElement !== element) {
+      return true;
+    }
+    if (element.querySelector("details[open]")) return true;
+    var fields = element.querySelectorAll("textarea, input[type=text]");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value.trim() !== "") return true;
+    }
+    return false;
+  }
+
+  function pollVisibleParts() {
+    if (document.visibilityState !== "visible" || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (element) {
+      if (!isBeingUsed(element)) window.htmx.trigger(element, "fp-poll");
+    });
+  }
+
+  function setUpPolling() {
+    if (!document.querySelector("[data-poll]")) return;
+    window.setInterval(pollVisibleParts, POLL_MILLISECONDS);
+    // Catch up at once when the reader comes back to the tab.
+    document.addEventListener("visibilitychange", pollVisibleParts);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpListenButton();
     closeDetailsOnOutsideClick();
+    setUpPolling();
   });
 })();

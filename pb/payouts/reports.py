@@ -1,0 +1,313 @@
+"""Transparency: totals for group views, server-rendered SVG charts (as numbers for templates),
+the ledger as CSV for the municipality's accounting (format: docs/ledger-csv.md), and the
+programme's overview of every pot."""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import format_date
+from sqlalchemy import func, select
+
+from pb.extensions import db
+from pb.groups.models import Group
+from pb.payouts.ledger import balances, money_ends_on, pot_for_group
+from pb.payouts.models import (
+    PAYOUT_CATEGORIES,
+    PAYOUT_KINDS,
+    LedgerEntry,
+    LedgerTransaction,
+    PayoutRequest,
+    Pot,
+)
+
+KIND_COLOURS = {"collective": "#0b5d4b", "conditional": "#b7791f", "unconditional": "#3a6ea5"}
+CATEGORY_COLOURS = dict(
+    zip(
+        PAYOUT_CATEGORIES,
+        [
+            "#0b5d4b",
+            "#b7791f",
+            "#3a6ea5",
+            "#8e3b46",
+            "#5b8c2a",
+            "#6b4c9a",
+            "#c05621",
+            "#2c7a7b",
+            "#4a5568",
+            "#b83280",
+        ],
+        strict=True,
+    )
+)
+
+# --- totals ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PotSummary:
+    """Reserved and paid per payout type, and paid per category: totals only, no one named."""
+
+    by_kind: dict[str, dict[str, int]]
+    by_category: dict[str, int]
+    open_count: int
+
+
+def pot_summary(pot: Pot) -> PotSummary:
+    rows = db.session.execute(
+        select(PayoutRequest.kind, LedgerEntry.account, func.sum(LedgerEntry.amount_ore))
+        .select_from(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
+        .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account.in_(("reserved", "paid")))
+        .group_by(PayoutRequest.kind, LedgerEntry.account)
+    ).all()
+    by_kind = {kind: {"reserved": 0, "paid": 0} for kind in PAYOUT_KINDS}
+    for kind, account, total in rows:
+        by_kind[kind][account] = int(total or 0)
+    categories = db.session.execute(
+        select(PayoutRequest.category, func.sum(LedgerEntry.amount_ore))
+        .select_from(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
+        .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account == "paid")
+        .where(PayoutRequest.category.is_not(None))
+        .group_by(PayoutRequest.category)
+    ).all()
+    open_count = db.session.scalar(
+        select(func.count())
+        .select_from(PayoutRequest)
+        .where(PayoutRequest.pot_id == pot.id, PayoutRequest.state == "requested")
+    )
+    return PotSummary(
+        by_kind=by_kind,
+        by_category={c: int(t or 0) for c, t in categories if t},
+        open_count=open_count,
+    )
+
+
+def collective_payouts(group) -> list[PayoutRequest]:
+    return list(
+        db.session.scalars(
+            select(PayoutRequest)
+            .where(
+                PayoutRequest.group_id == group.id,
+                PayoutRequest.kind == "collective",
+                PayoutRequest.state != "draft",
+            )
+            .order_by(PayoutRequest.id.desc())
+        )
+    )
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    title: str = ""
+
+
+@dataclass
+class Chart:
+    """A chart as shapes, for the template to draw; `table` holds the same numbers as text."""
+
+    width: int
+    height: int
+    rects: list[Rect] = field(default_factory=list)
+    labels: list[tuple[float, float, str]] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (series key, colour)
+    months: list[str] = field(default_factory=list)
+    series: list[str] = field(default_factory=list)
+    table: list[tuple[str, dict[str, int], int]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.table
+
+
+def _paid_rows(pot: Pot) -> list[tuple]:
+    return db.session.execute(
+        select(
+            LedgerTransaction.created_at,
+            PayoutRequest.kind,
+            PayoutRequest.category,
+            LedgerEntry.amount_ore,
+        )
+        .select_from(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
+        .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account == "paid")
+        .order_by(LedgerTransaction.created_at)
+    ).all()
+
+
+def _stacked(per_month: dict[date, dict[str, int]], series: list[str], colours: dict) -> Chart:
+    width, height, top, bottom, left = 320, 180, 10, 30, 4
+    months = sorted(per_month)
+    chart = Chart(width=width, height=height, series=series)
+    chart.legend = [(s, colours[s]) for s in series]
+    if not months:
+        return chart
+    peak = max(sum(v.values()) for v in per_month.values()) or 1
+    slot = (width - left) / len(months)
+    bar = max(4.0, min(36.0, slot * 0.7))
+    plot = height - top - bottom
+    for index, month in enumerate(months):
+        label = format_date(month, "MMM yy")
+        x = left + index * slot + (slot - bar) / 2
+        y = height - bottom
+        for key in series:
+            amount = per_month[month].get(key, 0)
+            if amount <= 0:
+                continue
+            h = plot * amount / peak
+            y -= h
+            chart.rects.append(
+                Rect(round(x, 1), round(y, 1), round(bar, 1), round(h, 1), colours[key], key)
+            )
+        chart.labels.append((round(x + bar / 2, 1), height - bottom + 16, label))
+        chart.table.append((label, dict(per_month[month]), sum(per_month[month].values())))
+    return chart
+
+
+def charts(pot: Pot) -> dict:
+    by_kind: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_category: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for created_at, kind, category, amount in _paid_rows(pot):
+        month = date(created_at.year, created_at.month, 1)
+        by_kind[month][kind] += amount
+        if category:
+            by_category[month][category] += amount
+    used_categories = [c for c in PAYOUT_CATEGORIES if any(c in v for v in by_category.values())]
+    totals = balances(pot)
+    share = Chart(width=320, height=28)
+    if totals.allocated:
+        x = 0.0
+        for account, colour in (
+            ("paid", "#555"),
+            ("reserved", "#b7791f"),
+            ("available", "#0b5d4b"),
+        ):
+            amount = getattr(totals, account)
+            w = 320 * amount / totals.allocated
+            if w > 0:
+                share.rects.append(Rect(round(x, 1), 0, round(w, 1), 28, colour, account))
+            x += w
+    return {
+        "by_kind": _stacked(by_kind, list(PAYOUT_KINDS), KIND_COLOURS),
+        "by_category": _stacked(by_category, used_categories, CATEGORY_COLOURS),
+        "share": share,
+        "share_left_percent": round(100 * totals.share_left),
+    }
+
+
+# --- the ledger as CSV ---------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "entry_id",
+    "transaction_id",
+    "booked_at",
+    "pot_id",
+    "group_id",
+    "group_name",
+    "account",
+    "amount_ore",
+    "amount_nok",
+    "transaction_kind",
+    "payout_id",
+    "payout_type",
+    "category",
+    "payment_method",
+    "household_id",
+    "memo",
+]
+
+
+def _nok(ore: int) -> str:
+    sign = "-" if ore < 0 else ""
+    whole, part = divmod(abs(ore), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def _safe(text: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise free text."""
+    text = (text or "").replace("\r", " ").replace("\n", " ")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
+
+
+def ledger_rows(pots: list[Pot]):
+    pot_ids = [p.id for p in pots]
+    return db.session.execute(
+        select(LedgerEntry, LedgerTransaction, PayoutRequest, Group)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(Pot, Pot.id == LedgerEntry.pot_id)
+        .join(Group, Group.id == Pot.group_id)
+        .outerjoin(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
+        .where(LedgerEntry.pot_id.in_(pot_ids))
+        .order_by(LedgerEntry.id)
+    ).all()
+
+
+def ledger_csv(pots: list[Pot]) -> str:
+    """One row per ledger entry, in the documented stable columns (docs/ledger-csv.md)."""
+    out = io.StringIO()
+    out.write("\ufeff")  # so that spreadsheets read the file as UTF-8
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry, transaction, payout, group in ledger_rows(pots):
+        writer.writerow(
+            [
+                entry.id,
+                transaction.id,
+                transaction.created_at.replace(microsecond=0).isoformat() + "Z",
+                entry.pot_id,
+                group.id,
+                _safe(group.name),
+                entry.account,
+                entry.amount_ore,
+                _nok(entry.amount_ore),
+                transaction.kind,
+                payout.id if payout else "",
+                payout.kind if payout else "",
+                (payout.category or "") if payout else "",
+                (payout.payment_method or "") if payout else "",
+                (payout.household_id or "") if payout else "",
+                _safe(transaction.memo),
+            ]
+        )
+    return out.getvalue()
+
+
+# --- the programme's overview -------------------------------------------------------------------
+
+
+@dataclass
+class PotRow:
+    group: Group
+    balances: object
+    ends_on: date | None
+    open_count: int
+
+
+def programme_rows(programme) -> list[PotRow]:
+    rows = []
+    for group in programme.groups:
+        pot = pot_for_group(group)
+        if pot is None:
+            rows.append(PotRow(group, None, None, 0))
+            continue
+        open_count = db.session.scalar(
+            select(func.count())
+            .select_from(PayoutRequest)
+            .where(PayoutRequest.pot_id == pot.id, PayoutRequest.state == "requested")
+        )
+        rows.append(PotRow(group, balances(pot), money_ends_on(pot), open_count))
+    return rows

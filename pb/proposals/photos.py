@@ -1,0 +1,102 @@
+"""Proposal photos: decoded and re-encoded with Pillow, so nothing but pixels is kept.
+
+EXIF data is dropped (GPS would reveal a family's home), the real format is checked rather than
+the file name, and a file that is not a whole, honest image is refused.
+"""
+
+import io
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_SIDE = 1600
+THUMBNAIL_SIDE = 400
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# A decompression bomb is refused well before it could fill the memory: 40 megapixels.
+MAX_PIXELS = 40_000_000
+
+
+class PhotoError(ValueError):
+    """The upload is not an acceptable photo; `code` says why, for a translated message."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    full: bytes
+    thumbnail: bytes
+
+
+def _encode(image: Image.Image, side: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # A fresh JPEG with no exif= or icc_profile= argument carries no metadata at all.
+    copy.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def prepare_photo(stream) -> PreparedPhoto:
+    """Read at most 5 MB from an upload and return clean JPEGs, or raise PhotoError."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise PhotoError("too_large")
+    if not data:
+        raise PhotoError("corrupt")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ALLOWED_FORMATS:
+                raise PhotoError("wrong_type")
+            if probe.width * probe.height > MAX_PIXELS:
+                raise PhotoError("too_large")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode in ("RGBA", "LA", "P"):
+                rgba = upright.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                upright = flat
+            else:
+                upright = upright.convert("RGB")
+            return PreparedPhoto(_encode(upright, MAX_SIDE), _encode(upright, THUMBNAIL_SIDE))
+    except PhotoError:
+        raise
+    except UnidentifiedImageError as error:
+        raise PhotoError("wrong_type") from error
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise PhotoError("too_large") from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise PhotoError("corrupt") from error
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "proposals"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_photo(photo: PreparedPhoto) -> tuple[str, str]:
+    """Write both sizes under random names; returns (photo name, thumbnail name)."""
+    stem = secrets.token_hex(16)
+    names = (f"{stem}.jpg", f"{stem}-thumb.jpg")
+    folder = upload_folder()
+    (folder / names[0]).write_bytes(photo.full)
+    (folder / names[1]).write_bytes(photo.thumbnail)
+    return names
+
+
+def remove_photo(*names: str | None) -> None:
+    folder = upload_folder()
+    for name in names:
+        if name:
+            (folder / name).unlink(missing_ok=True)

@@ -1,0 +1,828 @@
+"""The Method of Equal Shares (MES), as pabutools 1.2.3 computes it, but fast.
+
+What is computed
+----------------
+``mes(election)`` is pabutools'::
+
+    completion_by_rule_combination(instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": SAT, "voter_budget_increment": 1}, {"sat_class": SAT}])
+
+with ``SAT = Cost_Sat`` (``points=False``: every ballot seen as approvals, the satisfaction of a
+project being its cost) or ``SAT = Additive_Cardinal_Sat`` (``points=True``: the points are the
+utilities). ``increment=None`` gives plain MES (one run with budget/voters per voter) and
+``completion=False`` leaves out the greedy completion.
+
+One MES run: every voter starts with the same budget ``b``. In each round, for every project
+still affordable (its supporters together have at least its cost), ``rho`` is the smallest price
+per unit of utility such that the supporters, each paying ``min(budget, rho * utility)``, cover
+the cost; the project with the smallest ``rho`` is bought (ties: smallest project id as a
+string, pabutools' lexicographic default) and its supporters pay. The run ends when no project is
+affordable. Only projects with cost > 0 and some support take part; with points, a supported
+project of cost 0 is selected first (in id order).
+
+Add1 (``increment=1``, pabutools' ``voter_budget_increment=1``): runs MES with
+``b = budget / voters``, then ``b + 1``, ``b + 2``, ... (in money units per voter) and returns
+the first outcome that is exhaustive among the MES projects, or the previous outcome as soon as
+one goes over the budget. The greedy completion then adds projects that still fit, as
+:func:`pb.tally.greedy.greedy` with the same satisfaction.
+
+How it is computed
+------------------
+Exactly, but without pabutools' cost:
+
+- identical ballots are aggregated into groups (all voters of a group always have the same
+  budget); money is scaled to integers (see :meth:`Election.money_scale`);
+- a run is computed with numpy floats. Every value carries an error bound far above the actual
+  float error (about 1e-10 relative instead of 1e-15), and every decision (which project has the
+  smallest rho, whether a project is affordable, whether every supporter can pay in full) that is
+  closer than that bound is not taken on floats: the run is redone in exact mode, where such
+  decisions are made with exact rationals (`_exact_run`). A tie of projects whose supporters can
+  all pay in full is exact by construction (``rho = cost / total utility``). Float rounding can
+  therefore never change an outcome;
+- the Add1 loop skips increments safely. Along a fixed sequence of purchases, every voter's
+  budget is non-decreasing and every project's rho non-increasing in ``b`` (rho decreases when
+  budgets grow; budgets after paying, ``max(0, B - rho * u)``, grow with B and shrink with rho).
+  So running the same purchase sequence with the lower and the upper end of an interval of ``b``
+  bounds every quantity inside it; if at every round the bought project's rho at the low end is
+  below every other project's rho at the high end (or the two are an exact tie that the ids
+  decide), the outcome is the same for every ``b`` in the interval, and the increments inside it
+  need not be computed (`_interval_run`). The interval grows while this works and shrinks when it
+  does not, so the result is the one of pabutools' step-by-step loop;
+- the trace of the returned outcome is recomputed in exact mode, so every amount in it is exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+
+from .election import Election, ElectionError
+from .explain import MesStep, TallyResult, ZeroCostStep
+from .greedy import greedy
+
+__all__ = ["mes", "MesTooLong"]
+
+# Relative error budget of a float value (true errors are below 1e-13 in these computations).
+_EPS = 1e-10
+# Above this, integer sums in float64 are no longer exact.
+_EXACT_FLOAT = 2**52
+
+
+class MesTooLong(RuntimeError):
+    """The Add1 loop needed more MES runs than allowed (``max_runs``)."""
+
+
+class _Uncertain(Exception):
+    """A float decision was too close to call: redo the run exactly."""
+
+
+class _Data:
+    """An election in the numeric form MES works on."""
+
+    def __init__(self, election: Election, points: bool):
+        self.ids = sorted(p.id for p in election.projects)
+        index = {pid: i for i, pid in enumerate(self.ids)}
+        self.scale = election.money_scale()
+        costs = {p.id: p.cost for p in election.projects}
+        self.cost_frac = [costs[pid] for pid in self.ids]
+        self.cost = [int(costs[pid] * self.scale) for pid in self.ids]
+        self.budget = int(election.budget * self.scale)
+        self.n_voters = election.num_voters
+        self.points = points
+        n_projects = len(self.ids)
+
+        # Groups of identical ballots, as (project index, integer utility) pairs in CSR form.
+        if points and election.vote_type.has_points:
+            uscale = 1
+            for b in election.ballots:
+                for _, v in b.scores:  # type: ignore[union-attr]
+                    if v < 0:
+                        raise ElectionError("MES with points needs points of at least 0")
+                    uscale = math.lcm(uscale, v.denominator)
+            counter: Counter = Counter(
+                tuple(sorted((p, v) for p, v in b.scores if v > 0))  # type: ignore[union-attr]
+                for b in election.ballots
+            )
+            keys = list(counter)
+            flat = [(index[p], int(v * uscale)) for key in keys for p, v in key]
+            g_proj_list = [p for p, _ in flat]
+            raw_u = [u for _, u in flat]
+            self.uniform = False
+        else:
+            # Approvals: utility 1 per approval for "points" on approval-type ballots, the
+            # project's cost for Cost_Sat (uniform utilities, kept implicit in the weights).
+            counter = Counter(b.approved() for b in election.ballots)
+            keys = list(counter)
+            g_proj_list = [index[p] for key in keys for p in key]
+            raw_u = None
+            self.uniform = not points
+        self.mult_list = list(counter.values())
+        n_groups = len(keys)
+        self.n_groups = n_groups
+        self.mult = np.array(self.mult_list, dtype=np.float64)
+        self.g_len = np.array([len(k) for k in keys], dtype=np.int64)
+        self.g_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(self.g_len, out=self.g_ptr[1:])
+        self.g_proj = np.array(g_proj_list, dtype=np.int64)
+        pair_group = np.repeat(np.arange(n_groups, dtype=np.int64), self.g_len)
+        cost_arr = np.array(self.cost, dtype=np.float64)
+        if self.uniform:
+            pair_u = cost_arr[self.g_proj] if len(self.g_proj) else np.zeros(0)
+            self.g_u_list = [self.cost[p] for p in g_proj_list]
+        elif raw_u is None:
+            pair_u = np.ones(len(g_proj_list), dtype=np.float64)
+            self.g_u_list = [1] * len(g_proj_list)
+        else:
+            pair_u = np.array(raw_u, dtype=np.float64)
+            self.g_u_list = raw_u
+        pair_m = self.mult[pair_group] if len(pair_group) else np.zeros(0)
+        # weight of a (group, project) pair in an exact sum: m * u, or m alone when the
+        # utilities are uniform (the cost is multiplied in afterwards, in Python integers).
+        self.g_w = pair_m if self.uniform else pair_m * pair_u
+        self.float_sums_exact = float(self.g_w.sum()) < _EXACT_FLOAT if len(self.g_w) else True
+        # Supporters of each project (pairs with a positive utility), by project.
+        keep = np.flatnonzero(pair_u > 0)
+        by_project = keep[np.argsort(self.g_proj[keep], kind="stable")]
+        counts = np.bincount(self.g_proj[by_project], minlength=n_projects)
+        cuts = np.cumsum(counts)[:-1]
+        self.sup_g = np.split(pair_group[by_project], cuts)
+        self.sup_u = np.split(pair_u[by_project], cuts)
+        self.sup_m = [self.mult[x] for x in self.sup_g]
+        self.sup_mu = [m * u for m, u in zip(self.sup_m, self.sup_u, strict=True)]
+        self.tot_m = [int(round(float(m.sum()))) for m in self.sup_m]
+        if self.uniform:
+            self.tot_mu = [self.cost[p] * self.tot_m[p] for p in range(n_projects)]
+        elif self.float_sums_exact:
+            self.tot_mu = [int(round(float(x.sum()))) for x in self.sup_mu]
+        else:  # pragma: no cover - only for huge utilities
+            self.tot_mu = [
+                sum(self.mult_list[g] * int(u) for g, u in zip(gs.tolist(), us.tolist(), strict=True))
+                for gs, us in zip(self.sup_g, self.sup_u, strict=True)
+            ]
+        self.cost_f = [float(c) for c in self.cost]
+        # Projects MES looks at, and the supported ones of cost 0 (selected at once).
+        self.mes_projects = [p for p in range(n_projects) if self.tot_mu[p] > 0 and self.cost[p] > 0]
+        self.zero_cost = [
+            p for p in range(n_projects) if self.tot_m[p] > 0 and self.cost[p] == 0 and not self.uniform
+        ]
+        # rho when every supporter pays in full: a lower bound of rho, and its exact value then.
+        self.rho0 = {p: Fraction(self.cost[p], self.tot_mu[p]) for p in self.mes_projects}
+        self.rho0_f = {p: float(r) for p, r in self.rho0.items()}
+        self.tot_mu_f = [float(x) for x in self.tot_mu]
+        self.heap0 = [(self.rho0_f[p] * (1 - _EPS), p) for p in self.mes_projects]
+
+
+class _Run:
+    """The result of one MES run: purchases in order, exact when made by `_exact_run`."""
+
+    __slots__ = ("exact", "order", "rounds")
+
+    def __init__(self, order: list[int], rounds: list[dict] | None = None):
+        self.order = order
+        self.rounds = rounds
+        self.exact = rounds is not None
+
+
+class _Engine:
+    def __init__(self, data: _Data):
+        self.d = data
+        self.point_runs = 0
+        self.exact_runs = 0
+        self.interval_runs = 0
+        self.interval_ok = 0
+
+    # ------------------------------------------------------------------ float building blocks
+    def _rho(
+        self,
+        p: int,
+        budgets: np.ndarray,
+        bscale: float,
+        dead: np.ndarray | None = None,
+        start: float = 0.0,
+    ):
+        """rho of project p for the supporters' budgets ``budgets``.
+
+        ``start`` is a lower bound of the result (the search starts there). ``dead`` marks the
+        supporters whose budget is certainly exactly 0. Returns (rho, error bound, exact rho or
+        None). The exact value is given when every supporter either certainly pays in full or
+        certainly has nothing left: then rho is the cost over the total utility of the ones who
+        pay, whatever their budgets. The error bound allows for an error of ``_EPS * bscale`` on
+        every budget.
+        """
+        d = self.d
+        u = d.cost_f[p] if d.uniform else d.sup_u[p]
+        c = d.cost_f[p]
+        rho0 = d.rho0_f[p]
+        tol = _EPS * 10 * bscale
+        rho = start if start > rho0 else rho0
+        slack = budgets - rho * u
+        poor = slack < -tol
+        n_poor = int(np.count_nonzero(poor))
+        if n_poor == 0:  # everybody pays in full, also at rho0 <= rho
+            if rho != rho0:
+                slack = budgets - rho0 * u
+            if slack.min() > tol:
+                return rho0, _EPS * rho0, d.rho0[p]
+            return rho0, _EPS * (c + d.tot_m[p] * bscale) / d.tot_mu_f[p] + _EPS * rho0, None
+        m = d.sup_m[p]
+        mu = d.sup_mu[p]
+        mb = m * budgets
+        total_mu = d.tot_mu_f[p]
+        for _ in range(12):
+            rich_mu = total_mu - float(mu @ poor)
+            if rich_mu < 1e-6 * total_mu:
+                rich_mu = float(mu @ ~poor)
+                if rich_mu <= 0:
+                    rho, poor, rich_mu = self._rho_sorted(p, budgets)
+                    slack = budgets - rho * u
+                    break
+            rho = (c - float(mb @ poor)) / rich_mu
+            slack = budgets - rho * u
+            poor = slack < -tol
+            n2 = int(np.count_nonzero(poor))
+            if n2 == n_poor:
+                break
+            n_poor = n2
+        else:
+            rho, poor, rich_mu = self._rho_sorted(p, budgets)
+            slack = budgets - rho * u
+        err = _EPS * (c + d.tot_m[p] * bscale) / rich_mu + _EPS * rho
+        exact = None
+        if dead is not None:
+            # exact when the ones not sure to pay in full are exactly the dead ones
+            n_dead = int(np.count_nonzero(dead))
+            if n_dead and int(np.count_nonzero(slack <= tol)) == n_dead:
+                exact = self._exact_ratio(p, ~dead)
+        return rho, err, exact
+
+    def _exact_ratio(self, p: int, payers: np.ndarray) -> Fraction:
+        """cost / (total utility of ``payers``), exactly."""
+        d = self.d
+        if d.uniform:
+            return Fraction(1, int(round(float(d.sup_m[p] @ payers))))
+        return Fraction(d.cost[p], self._exact_weight(p, payers))
+
+    def _rho_sorted(self, p: int, budgets: np.ndarray):
+        d = self.d
+        u = d.sup_u[p]
+        m = d.sup_m[p]
+        order = np.argsort(budgets / u, kind="stable")
+        bs, us, ms = budgets[order], u[order], m[order]
+        paid = np.concatenate(([0.0], np.cumsum(ms * bs)[:-1]))
+        rich = np.cumsum((ms * us)[::-1])[::-1]
+        rhos = (d.cost_f[p] - paid) / rich
+        fits = rhos * us <= bs * (1 + 1e-12)
+        k = int(np.argmax(fits)) if fits.any() else len(u) - 1
+        poor = np.zeros(len(u), dtype=bool)
+        poor[order[:k]] = True
+        return float(rhos[k]), poor, float(rich[k])
+
+    # ------------------------------------------------------------------------ one float run
+    def _run(self, b_low: float, b_high: float | None = None, expect: list[int] | None = None):
+        """A float run at ``b_low``, or (with ``b_high``) a check that the purchase sequence is
+        ``expect`` for every per-voter budget in [b_low, b_high].
+
+        A run returns the purchase order. A check returns (ok, factor): ``factor`` estimates by
+        how much the interval could be scaled and still pass (from a linear model of how the
+        rho's move between the two ends). Raises _Uncertain when a run meets a decision too
+        close to call.
+        """
+        d = self.d
+        interval = b_high is not None
+        n_groups = d.n_groups
+        low = np.full(n_groups, b_low)
+        high = np.full(n_groups, b_high) if interval else low
+        # dead[g]: the budget of g is certainly 0 at b_high (so at every b of the interval)
+        dead = np.zeros(n_groups, dtype=bool)
+        bscale = b_high if interval else b_low
+        tol = _EPS * 10 * bscale
+        heap = list(d.heap0)
+        heapq.heapify(heap)
+        order: list[int] = []
+        factor = math.inf
+        while True:
+            bound = math.inf
+            cands = []  # (project, lo, lo_err, hi, hi_err, exact, avail_low, avail_high)
+            popped = []
+            while heap and heap[0][0] <= bound:
+                key, p = heapq.heappop(heap)
+                g = d.sup_g[p]
+                c = d.cost_f[p]
+                aerr = _EPS * (c + d.tot_m[p] * bscale)
+                h = high[g]
+                avail_h = float(d.sup_m[p] @ h)
+                if avail_h < c - aerr:
+                    continue  # unaffordable for good
+                if avail_h < c + aerr:
+                    if not interval:
+                        raise _Uncertain
+                    lo, lo_err, ex_lo = float(d.rho0[p]), _EPS * float(d.rho0[p]), None
+                else:
+                    lo, lo_err, ex_lo = self._rho(
+                        p, h, bscale, None if interval else dead[g], key
+                    )
+                avail_l = avail_h
+                if interval:
+                    lw = low[g]
+                    avail_l = float(d.sup_m[p] @ lw)
+                    if avail_l >= c + aerr:
+                        hi, hi_err, exact = self._rho(p, lw, bscale, dead[g], lo - lo_err)
+                    else:
+                        hi, hi_err, exact = math.inf, 0.0, None
+                else:
+                    hi, hi_err, exact = lo, lo_err, ex_lo
+                popped.append((lo - lo_err, p))
+                cands.append((p, lo, lo_err, hi, hi_err, exact, avail_l, avail_h))
+                bound = min(bound, hi + hi_err)
+            if interval:
+                want = expect[len(order)] if len(order) < len(expect) else None
+                s = next((x for x in cands if x[0] == want), None)
+                if want is not None and (s is None or s[3] == math.inf):
+                    return False, 0.0
+                ok = True
+                for x in cands:
+                    if x is s:
+                        continue
+                    if s is not None:
+                        if x[1] - x[2] > s[3] + s[4]:
+                            if x[3] != math.inf and x[3] > x[1]:
+                                factor = min(factor, (x[3] - s[3]) / (x[3] - x[1]))
+                            continue
+                        if s[5] is not None and x[5] is not None and (x[5], x[0]) > (s[5], s[0]):
+                            continue
+                    ok = False
+                    if x[3] != math.inf and s is not None and x[3] > s[3] and x[3] > x[1]:
+                        factor = min(factor, (x[3] - s[3]) / (x[3] - x[1]))
+                    elif x[3] == math.inf and x[7] > x[6]:
+                        factor = min(factor, (d.cost_f[x[0]] - x[6]) / (x[7] - x[6]))
+                    else:
+                        factor = 0.0
+                if not ok:
+                    return False, factor
+                if s is None:
+                    return True, factor
+            else:
+                if not cands:
+                    break
+                contenders = [x for x in cands if x[1] - x[2] <= bound]
+                if len(contenders) == 1:
+                    s = contenders[0]
+                else:
+                    if any(x[5] is None for x in contenders):
+                        raise _Uncertain
+                    s = min(contenders, key=lambda x: (x[5], x[0]))
+            p = s[0]
+            order.append(p)
+            for item in popped:
+                if item[1] != p:
+                    heapq.heappush(heap, item)
+            g = d.sup_g[p]
+            u = d.cost_f[p] if d.uniform else d.sup_u[p]
+            left = low[g] - s[3] * u
+            low[g] = np.maximum(left, 0.0)
+            if interval:
+                left = high[g] - s[1] * u
+                high[g] = np.maximum(left, 0.0)
+            dead[g[left < -tol]] = True
+        return order
+
+    def float_run(self, b: Fraction) -> list[int] | None:
+        self.point_runs += 1
+        try:
+            return self._run(float(b))
+        except _Uncertain:
+            return None
+
+    def interval_check(self, b_low: Fraction, b_high: Fraction, expect: list[int]):
+        """(ok, factor): see `_run`."""
+        self.interval_runs += 1
+        ok, factor = self._run(float(b_low), float(b_high), expect)
+        self.interval_ok += ok
+        return ok, factor
+
+    # ----------------------------------------------------------------------------- exact run
+    def _gather_pairs(self, groups: np.ndarray) -> np.ndarray:
+        d = self.d
+        starts = d.g_ptr[groups]
+        lens = d.g_len[groups]
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+
+    def _exact_budget_sum(self, groups: np.ndarray, b: Fraction, paid: dict[int, Fraction]):
+        """Exact sum of m * budget over ``groups`` (none of them exhausted)."""
+        d = self.d
+        if len(groups) == 0:
+            return Fraction(0)
+        total_m = int(round(float(d.mult[groups].sum())))
+        if total_m >= _EXACT_FLOAT:  # pragma: no cover - more than 2**52 voters
+            total_m = sum(d.mult_list[g] for g in groups.tolist())
+        value = b * total_m
+        if not paid:
+            return value
+        pairs = self._gather_pairs(groups)
+        projs = d.g_proj[pairs]
+        if d.float_sums_exact:
+            coef = np.bincount(projs, weights=d.g_w[pairs], minlength=len(d.ids))
+            for s, rho in paid.items():
+                w = int(round(float(coef[s])))
+                if w:
+                    value -= rho * (w * d.cost[s] if d.uniform else w)
+        else:  # pragma: no cover - only for huge utilities
+            group_of = np.repeat(groups, d.g_len[groups])
+            acc: dict[int, int] = {}
+            for g, pi, s in zip(group_of.tolist(), pairs.tolist(), projs.tolist(), strict=True):
+                if s in paid:
+                    acc[s] = acc.get(s, 0) + d.mult_list[g] * d.g_u_list[pi]
+            for s, w in acc.items():
+                value -= paid[s] * w
+        return value
+
+    def _exact_budget(self, g: int, b: Fraction, paid: dict[int, Fraction]) -> Fraction:
+        d = self.d
+        value = b
+        for i in range(int(d.g_ptr[g]), int(d.g_ptr[g + 1])):
+            s = int(d.g_proj[i])
+            if s in paid:
+                value -= paid[s] * d.g_u_list[i]
+        return value
+
+    def _exact_rho(self, p, b, paid, budgets, exhausted, bscale):
+        """Exact rho of p in the current state, and who pays in full.
+
+        Returns (rho, rich mask over p's supporters, exact budgets of the uncertain ones).
+        """
+        d = self.d
+        g = d.sup_g[p]
+        u = d.sup_u[p]
+        bs = budgets[g]
+        ex = exhausted[g]
+        rho_f, _err, exact = self._rho(p, bs, bscale, ex)
+        if exact is not None:
+            return exact, ~ex, {}
+        slack = bs - rho_f * u
+        tol = 1e-7 * bscale
+        sure_poor = ex | (slack < -tol)
+        sure_rich = ~ex & (slack > tol)
+        unsure = ~(sure_poor | sure_rich)
+        cost = d.cost[p]
+        poor_groups = g[sure_poor & ~ex]
+        sum_poor = self._exact_budget_sum(poor_groups, b, paid)
+        rich_u = self._exact_weight(p, sure_rich)
+        x = []
+        exact_budgets: dict[int, Fraction] = {}
+        for i in np.flatnonzero(unsure).tolist():
+            gg = int(g[i])
+            bx = self._exact_budget(gg, b, paid)
+            exact_budgets[i] = bx
+            ui = int(u[i])
+            x.append((bx / ui, i, d.mult_list[gg], ui, bx))
+        x.sort()
+        rest_u = sum(item[2] * item[3] for item in x)
+        taken = Fraction(0)
+        rho = None
+        for k in range(len(x) + 1):
+            denominator = rich_u + rest_u
+            if denominator > 0:
+                cand = (cost - sum_poor - taken) / denominator
+                if (k == 0 or x[k - 1][0] < cand) and (k == len(x) or x[k][0] >= cand):
+                    rho = cand
+                    break
+            if k < len(x):
+                taken += x[k][2] * x[k][4]
+                rest_u -= x[k][2] * x[k][3]
+        if rho is None:
+            raise _Uncertain
+        # The sure ones must be sure for the exact rho too (budgets are good to 1e-12 * b).
+        check = bs - float(rho) * u
+        margin = 1e-12 * bscale
+        if (check[sure_poor & ~ex] >= -margin).any() or (check[sure_rich] <= margin).any():
+            raise _Uncertain  # the float estimate was far off: use the plain exact method
+        rich = sure_rich.copy()
+        for ratio, i, _m, _u, _bx in x:
+            if ratio >= rho:
+                rich[i] = True
+        return rho, rich, exact_budgets
+
+    def _exact_weight(self, p: int, mask: np.ndarray) -> int:
+        """Exact sum of m * u over p's supporters in ``mask``."""
+        d = self.d
+        if d.uniform:
+            return d.cost[p] * int(round(float(d.sup_m[p] @ mask)))
+        if d.float_sums_exact:
+            return int(round(float(d.sup_mu[p] @ mask)))
+        g = d.sup_g[p][mask].tolist()  # pragma: no cover - only for huge utilities
+        u = d.sup_u[p][mask].tolist()  # pragma: no cover
+        return sum(d.mult_list[a] * int(b) for a, b in zip(g, u, strict=True))  # pragma: no cover
+
+    def _exact_avail(self, p, b, paid, exhausted):
+        g = self.d.sup_g[p]
+        return self._exact_budget_sum(g[~exhausted[g]], b, paid)
+
+    def exact_run(self, b: Fraction) -> _Run:
+        """A run where every close decision is made exactly; also yields the exact trace."""
+        self.exact_runs += 1
+        try:
+            return self._exact_run(b)
+        except _Uncertain:  # pragma: no cover - float estimates far off: never seen
+            return self.fraction_run(b)
+
+    def _exact_run(self, b: Fraction) -> _Run:
+        d = self.d
+        bscale = float(b)
+        budgets = np.full(d.n_groups, bscale)
+        exhausted = np.zeros(d.n_groups, dtype=bool)
+        paid: dict[int, Fraction] = {}
+        heap = list(d.heap0)
+        heapq.heapify(heap)
+        order: list[int] = []
+        rounds: list[dict] = []
+        while True:
+            bound = math.inf
+            cands = []
+            popped = []
+            while heap and heap[0][0] <= bound:
+                key, p = heapq.heappop(heap)
+                g = d.sup_g[p]
+                c = d.cost_f[p]
+                aerr = _EPS * (c + d.tot_m[p] * bscale)
+                bs = budgets[g]
+                avail = float(d.sup_m[p] @ bs)
+                if avail < c - aerr:
+                    continue
+                if avail < c + aerr and self._exact_avail(p, b, paid, exhausted) < d.cost[p]:
+                    continue
+                rho, err, exact = self._rho(p, bs, bscale, exhausted[g], key)
+                popped.append((rho - err, p))
+                cands.append((p, rho, err, exact))
+                bound = min(bound, rho + err)
+            if not cands:
+                break
+            contenders = [x for x in cands if x[1] - x[2] <= bound]
+            if len(contenders) == 1:
+                p = contenders[0][0]
+                rho, rich, exact_budgets = self._exact_rho(p, b, paid, budgets, exhausted, bscale)
+            else:
+                best = None
+                for x in contenders:
+                    r = self._exact_rho(x[0], b, paid, budgets, exhausted, bscale)
+                    if best is None or (r[0], x[0]) < (best[0][0], best[1]):
+                        best = (r, x[0])
+                (rho, rich, exact_budgets), p = best
+            order.append(p)
+            for item in popped:
+                if item[1] != p:
+                    heapq.heappush(heap, item)
+            rounds.append(
+                self._round_facts(p, rho, rich, exact_budgets, b, paid, budgets, exhausted)
+            )
+            # pay
+            g = d.sup_g[p]
+            u = d.sup_u[p]
+            poor_groups = g[~rich]
+            rich_groups = g[rich]
+            budgets[poor_groups] = 0.0
+            exhausted[poor_groups] = True
+            budgets[rich_groups] = np.maximum(budgets[rich_groups] - float(rho) * u[rich], 0.0)
+            paid[p] = rho
+        return _Run(order, rounds)
+
+    def _round_facts(self, p, rho, rich, exact_budgets, b, paid, budgets, exhausted) -> dict:
+        d = self.d
+        g = d.sup_g[p]
+        full = int(round(float(d.sup_m[p] @ rich)))
+        rich_u = self._exact_weight(p, rich)
+        bs = budgets[g]
+        ex = exhausted[g]
+        tol = 1e-7 * float(b)
+        maybe = ~rich & ~ex
+        partial = int(round(float(d.sup_m[p] @ (maybe & (bs > tol)))))
+        for i in np.flatnonzero(maybe & (bs <= tol)).tolist():
+            gg = int(g[i])
+            bx = exact_budgets[i] if i in exact_budgets else self._exact_budget(gg, b, paid)
+            if bx > 0:
+                partial += d.mult_list[gg]
+        return {
+            "project": p,
+            "rho": rho,
+            "supporters": d.tot_m[p],
+            "full_payers": full,
+            "partial_payers": partial,
+            "partial_total": d.cost[p] - rho * rich_u,
+        }
+
+    # -------------------------------------------------------------- plain exact reference
+    def fraction_run(self, b: Fraction) -> _Run:
+        """MES with Fractions only, as pabutools does it (slow; a reference and a fallback)."""
+        d = self.d
+        budgets = [b] * d.n_groups
+        remaining = set(d.mes_projects)
+        order: list[int] = []
+        rounds: list[dict] = []
+        sup = {p: (d.sup_g[p].tolist(), [int(x) for x in d.sup_u[p].tolist()]) for p in remaining}
+        while True:
+            best = None
+            for p in sorted(remaining):
+                gs, us = sup[p]
+                cost = d.cost[p]
+                if sum(d.mult_list[g] * budgets[g] for g in gs) < cost:
+                    remaining.discard(p)
+                    continue
+                items = sorted(zip(gs, us, strict=True), key=lambda t: budgets[t[0]] / t[1])
+                taken = Fraction(0)
+                rest = sum(d.mult_list[g] * u for g, u in items)
+                rho = None
+                for g, u in items:
+                    cand = (cost - taken) / rest
+                    if cand * u <= budgets[g]:
+                        rho = cand
+                        break
+                    taken += d.mult_list[g] * budgets[g]
+                    rest -= d.mult_list[g] * u
+                if best is None or rho < best[0]:
+                    best = (rho, p)
+            if best is None:
+                return _Run(order, rounds)
+            rho, p = best
+            gs, us = sup[p]
+            full = partial = 0
+            rich_u = 0
+            for g, u in zip(gs, us, strict=True):
+                pay = rho * u
+                if pay <= budgets[g]:
+                    full += d.mult_list[g]
+                    rich_u += d.mult_list[g] * u
+                    budgets[g] -= pay
+                else:
+                    if budgets[g] > 0:
+                        partial += d.mult_list[g]
+                    budgets[g] = Fraction(0)
+            rounds.append(
+                {
+                    "project": p,
+                    "rho": rho,
+                    "supporters": d.tot_m[p],
+                    "full_payers": full,
+                    "partial_payers": partial,
+                    "partial_total": d.cost[p] - rho * rich_u,
+                }
+            )
+            order.append(p)
+            remaining.discard(p)
+
+
+# ------------------------------------------------------------------------------- the rule
+def _outcome_cost(data: _Data, order: list[int]) -> int:
+    return sum(data.cost[p] for p in order)
+
+
+def _exhaustive(data: _Data, order: list[int], by_cost: list[int]) -> bool:
+    spent = _outcome_cost(data, order)
+    chosen = set(order)
+    for p in by_cost:
+        if p not in chosen:
+            return data.cost[p] + spent > data.budget
+    return True
+
+
+def mes(
+    election: Election,
+    *,
+    points: bool = False,
+    increment: int | Fraction | None = 1,
+    completion: bool = True,
+    max_runs: int | None = None,
+    skip: bool = True,
+) -> TallyResult:
+    """The Method of Equal Shares (see the module docstring for exactly which variant).
+
+    - ``points``: use the points of cumulative/scoring ballots as utilities (pabutools'
+      Additive_Cardinal_Sat) instead of approvals with Cost_Sat.
+    - ``increment``: the Add1 step in money units per voter (pabutools' voter_budget_increment);
+      ``None`` for plain MES.
+    - ``completion``: complete a non-exhaustive outcome with greedy (same satisfaction).
+    - ``max_runs``: give up with :class:`MesTooLong` after that many MES runs.
+    - ``skip``: skip increments that provably change nothing (turn off only to compare).
+    """
+    data = _Data(election, points)
+    engine = _Engine(data)
+    zero = list(data.zero_cost)
+    b = Fraction(data.budget, data.n_voters) if data.n_voters else Fraction(0)
+    details: dict[str, object] = {}
+    final_run: _Run | None = None
+    if data.n_voters == 0 or not data.mes_projects:
+        final_run = _Run([], [])
+    elif increment is None:
+        final_run = engine.exact_run(b)
+    else:
+        step = Fraction(increment) * data.scale
+        if step <= 0:
+            raise ValueError("increment must be positive")
+        by_cost = sorted(data.mes_projects, key=lambda p: data.cost[p])
+        previous: tuple[Fraction, list[int]] | None = None
+        k = 0  # increments done
+        result_b: Fraction | None = None
+        try_steps, fails, cooldown = 2, 0, 0
+        while True:
+            if max_runs is not None and engine.point_runs >= max_runs:
+                raise MesTooLong(f"no outcome after {engine.point_runs} MES runs")
+            order = engine.float_run(b)
+            if order is None:
+                order = engine.exact_run(b).order
+            if _outcome_cost(data, order) > data.budget:
+                # pabutools returns the outcome of the previous increment (same as the last
+                # computed run's: the increments in between were proven to change nothing).
+                result_b = b - step if previous else None
+                break
+            if _exhaustive(data, order, by_cost):
+                result_b = b
+                break
+            previous = (b, order)
+            advance = 1
+            if skip and cooldown:
+                cooldown -= 1
+            elif skip:
+                ok, factor = engine.interval_check(b, b + try_steps * step, order)
+                estimate = min(factor * try_steps, 1e9)
+                if ok:
+                    advance = try_steps + 1
+                    fails = 0
+                    try_steps = max(2, min(int(0.8 * estimate), 4 * try_steps))
+                else:
+                    fails += 1
+                    try_steps = int(0.8 * estimate)
+                    if try_steps < 2:
+                        try_steps, cooldown = 2, min(2**fails, 16)
+            b += advance * step
+            k += advance
+        details["increments"] = k
+        if result_b is None:  # the very first run went over the budget: cannot happen
+            final_run = _Run([], [])
+        else:
+            b = result_b
+            final_run = engine.exact_run(b)
+    details.update(
+        {
+            "budget_per_voter": b / data.scale,
+            "mes_runs": engine.point_runs,
+            "interval_checks": engine.interval_runs,
+            "exact_runs": engine.exact_runs,
+        }
+    )
+    trace = [ZeroCostStep(data.ids[p], True, "mes") for p in zero]
+    for number, facts in enumerate(final_run.rounds or [], start=1):
+        p = facts["project"]
+        rho = facts["rho"]
+        share = rho * data.cost[p] / data.scale if data.uniform else None
+        if data.uniform:
+            rho_out = rho
+        elif data.points and election.vote_type.has_points:
+            rho_out = rho * _uscale(election) / data.scale
+        else:
+            rho_out = rho / data.scale
+        trace.append(
+            MesStep(
+                project=data.ids[p],
+                selected=True,
+                phase="mes",
+                round=number,
+                cost=data.cost_frac[p],
+                rho=rho_out,
+                supporters=facts["supporters"],
+                full_payers=facts["full_payers"],
+                share=share,
+                partial_payers=facts["partial_payers"],
+                partial_total=Fraction(facts["partial_total"]) / data.scale,
+                budget_per_voter=b / data.scale,
+            )
+        )
+    selected = [data.ids[p] for p in zero] + [data.ids[p] for p in final_run.order]
+    name = "mes_points" if points else "mes"
+    if completion:
+        spent = election.cost_of(selected)
+        chosen = set(selected)
+        if any(p.id not in chosen and spent + p.cost <= election.budget for p in election.projects):
+            done = greedy(election, points=points, initial=selected, phase="completion")
+            selected = done.selected
+            trace += done.trace
+    return TallyResult(
+        rule=name,
+        selected=selected,
+        trace=trace,
+        budget=election.budget,
+        total_cost=election.cost_of(selected),
+        details=details,
+    )
+
+
+def _uscale(election: Election) -> int:
+    scale = 1
+    for b in election.ballots:
+        for _, v in b.scores:  # type: ignore[union-attr]
+            scale = math.lcm(scale, v.denominator)
+    return scale

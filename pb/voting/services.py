@@ -1,0 +1,443 @@
+"""Casting, counting and publishing. The ballot is secret: only turnout leaves this module.
+
+Ballots are written with INSERT ... ON CONFLICT DO UPDATE on the (round, voter) unique key, on
+PostgreSQL and SQLite alike, so two submissions at the same instant still leave one ballot.
+"""
+
+import random
+from dataclasses import fields, is_dataclass, replace
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from pb.audit.services import record
+from pb.codes import new_code
+from pb.extensions import db
+from pb.groups.models import Membership
+from pb.money import ORE_PER_KRONE
+from pb.notifications.services import notify, register_kind
+from pb.proposals.models import BudgetRound, Proposal
+from pb.tally import Election, Project, VoteType, tally
+from pb.tally.pabulib import election_to_pabulib_string
+from pb.timeutil import utcnow
+from pb.voting.models import Ballot, RoundResult, VotingReminder
+
+# Everyone in the group but its staff votes: members and the peer consultants among them.
+VOTING_ROLES = ("member", "peer")
+VOTE_TYPES = {
+    "approval": VoteType.APPROVAL,
+    "knapsack": VoteType.APPROVAL,
+    "points": VoteType.CUMULATIVE,
+    "ranking": VoteType.ORDINAL,
+}
+
+register_kind("voting.opened", _l("Voting has opened in “%(round)s”. Your vote counts!"))
+register_kind(
+    "voting.last_day", _l("Less than 24 hours left to vote in “%(round)s”. You have not voted yet.")
+)
+register_kind(
+    "voting.assisted",
+    _l("%(helper)s recorded a ballot for you in “%(round)s”. You can look at it and change it."),
+)
+register_kind("voting.published", _l("The results of “%(round)s” are out."))
+
+
+class BallotError(Exception):
+    """A ballot the rules refuse; `code` picks the message, `params` fill it."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class NotOnRoll(Exception):
+    """The person may not vote in this round; the view answers 404."""
+
+
+def round_phase(budget_round: BudgetRound) -> str:
+    return budget_round.phase_at(utcnow())
+
+
+def ballot_proposals(budget_round: BudgetRound) -> list[Proposal]:
+    """What is on the ballot, in a stable order."""
+    from pb.proposals import services as proposals
+
+    return proposals.ballot_proposals(budget_round)
+
+
+def roll(budget_round: BudgetRound):
+    """The voter roll: the group's voting members who had joined when voting opened."""
+    return select(Membership).where(
+        Membership.group_id == budget_round.group_id,
+        Membership.role.in_(VOTING_ROLES),
+        Membership.joined_at <= budget_round.roll_frozen_at,
+    )
+
+
+def is_on_roll(budget_round: BudgetRound, user) -> bool:
+    return (
+        db.session.scalar(
+            roll(budget_round).where(Membership.user_id == user.id).with_only_columns(Membership.id)
+        )
+        is not None
+    )
+
+
+def eligible_count(budget_round: BudgetRound) -> int:
+    return db.session.scalar(roll(budget_round).with_only_columns(func.count()).order_by(None))
+
+
+def turnout(budget_round: BudgetRound) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.round_id == budget_round.id)
+    )
+
+
+def ballot_of(budget_round: BudgetRound, user) -> Ballot | None:
+    return db.session.scalar(
+        select(Ballot).where(Ballot.round_id == budget_round.id, Ballot.voter_id == user.id)
+    )
+
+
+def _ids_on_ballot(raw_ids, on_ballot: dict[int, Proposal]) -> list[int]:
+    ids = []
+    for raw in raw_ids:
+        text = str(raw).strip()
+        if not text.isdigit() or int(text) not in on_ballot:
+            raise BallotError("not_on_ballot")
+        ids.append(int(text))
+    return ids
+
+
+def validate_choices(budget_round: BudgetRound, raw) -> list[int] | dict[str, int]:
+    """Turn what the form sent into the ballot's canonical choices, or say what is wrong."""
+    on_ballot = {p.id: p for p in ballot_proposals(budget_round)}
+    fmt = budget_round.ballot_format
+    if fmt in ("approval", "knapsack"):
+        chosen = sorted(set(_ids_on_ballot(raw, on_ballot)))
+        if not chosen:
+            raise BallotError("empty")
+        if fmt == "approval":
+            low, high = budget_round.approval_min or 1, budget_round.approval_max
+            if len(chosen) < low or (high is not None and len(chosen) > high):
+                raise BallotError("approval_count", min=low, max=high or len(on_ballot))
+        else:
+            total = sum(on_ballot[i].ballot_cost_ore for i in chosen)
+            if total > budget_round.amount_ore:
+                raise BallotError("over_budget", total=total, amount=budget_round.amount_ore)
+        return chosen
+    if fmt == "points":
+        points: dict[str, int] = {}
+        for raw_id, raw_points in dict(raw).items():
+            (proposal_id,) = _ids_on_ballot([raw_id], on_ballot)
+            text = str(raw_points).strip() or "0"
+            if not text.isdigit():
+                raise BallotError("points_not_number")
+            if int(text):
+                points[str(proposal_id)] = int(text)
+        total, most = budget_round.points_total or 10, budget_round.points_max_per_proposal
+        if not points:
+            raise BallotError("empty")
+        if sum(points.values()) > total:
+            raise BallotError("points_over_total", total=total)
+        if most is not None and max(points.values()) > most:
+            raise BallotError("points_over_max", most=most)
+        return points
+    if fmt == "ranking":
+        ranked = _ids_on_ballot([r for r in raw if str(r).strip()], on_ballot)
+        if not ranked:
+            raise BallotError("empty")
+        if len(set(ranked)) != len(ranked):
+            raise BallotError("duplicate_rank")
+        top = budget_round.ranking_top_k or len(on_ballot)
+        if len(ranked) > top:
+            raise BallotError("too_many_ranked", top=top)
+        return ranked
+    raise BallotError("unknown_format")
+
+
+def cast_ballot(budget_round: BudgetRound, voter, raw, *, assisted_by=None) -> Ballot:
+    """Record or replace the voter's ballot; the last one before the close counts."""
+    if round_phase(budget_round) != "voting":
+        raise BallotError("closed")
+    if not is_on_roll(budget_round, voter):
+        raise NotOnRoll()
+    choices = validate_choices(budget_round, raw)
+    now = utcnow()
+    values = {
+        "round_id": budget_round.id,
+        "voter_id": voter.id,
+        "choices": choices,
+        "receipt_code": new_code(8),
+        "assisted_by_id": getattr(assisted_by, "id", None),
+        "submitted_at": now,
+        "changes": 0,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Ballot.__table__)
+    statement = insert.values(**values).on_conflict_do_update(
+        index_elements=["round_id", "voter_id"],
+        set_={
+            "choices": insert.excluded.choices,
+            "receipt_code": insert.excluded.receipt_code,
+            "assisted_by_id": insert.excluded.assisted_by_id,
+            "submitted_at": insert.excluded.submitted_at,
+            "changes": Ballot.__table__.c.changes + 1,
+        },
+    )
+    db.session.execute(statement)
+    group = budget_round.group
+    if assisted_by is None:
+        record("ballot.cast", actor=voter, group=group, subject=budget_round)
+    else:
+        record(
+            "ballot.assisted",
+            actor=assisted_by,
+            group=group,
+            subject=budget_round,
+            voter_id=voter.id,
+        )
+        notify(
+            voter,
+            "voting.assisted",
+            in_group=group,
+            round=budget_round.title,
+            helper=assisted_by.display_name,
+        )
+    db.session.commit()
+    db.session.expire_all()
+    return ballot_of(budget_round, voter)
+
+
+def _rule_name(budget_round: BudgetRound) -> str:
+    if budget_round.counting_rule == "greedy" and budget_round.ballot_format == "points":
+        return "greedy_points"
+    return budget_round.counting_rule
+
+
+def _plain(value):
+    """A tally step as JSON-ready data; exact fractions are kept as "p/q" strings."""
+    if isinstance(value, Fraction):
+        return str(value)
+    if is_dataclass(value):
+        data = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        data["kind"] = type(value).__name__
+        return data
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def scores_of(budget_round: BudgetRound, ballots: list[Ballot]) -> dict[str, int]:
+    """Votes per proposal: approvals or times ranked, or points."""
+    scores = {str(p.id): 0 for p in ballot_proposals(budget_round)}
+    for ballot in ballots:
+        if isinstance(ballot.choices, dict):
+            for proposal_id, points in ballot.choices.items():
+                scores[proposal_id] = scores.get(proposal_id, 0) + int(points)
+        else:
+            for proposal_id in ballot.choices:
+                scores[str(proposal_id)] = scores.get(str(proposal_id), 0) + 1
+    return scores
+
+
+def build_election(budget_round: BudgetRound, ballots: list[Ballot]) -> Election:
+    costs = {str(p.id): p.ballot_cost_ore for p in ballot_proposals(budget_round)}
+    raw = [
+        {str(k): v for k, v in b.choices.items()}
+        if isinstance(b.choices, dict)
+        else [str(i) for i in b.choices]
+        for b in ballots
+    ]
+    return Election.build(
+        costs, budget_round.amount_ore, raw, VOTE_TYPES[budget_round.ballot_format]
+    )
+
+
+def count_round(budget_round: BudgetRound, *, actor=None) -> RoundResult:
+    """Close voting (if it is still open) and count with the round's rule. With no actor, the
+    schedule counts a round whose voting time is over."""
+    from pb.proposals import services as proposals
+
+    existing = db.session.scalar(select(RoundResult).where(RoundResult.round_id == budget_round.id))
+    if existing is not None and existing.published_at is not None:
+        raise BallotError("already_published")
+    phase = round_phase(budget_round)
+    if phase in ("ideas", "review"):
+        raise BallotError("not_voted_yet")
+    if phase == "voting":
+        if actor is None:
+            raise BallotError("not_closed")
+        proposals.advance_phase(budget_round, to="results", actor=actor)
+    ballots = db.session.scalars(
+        select(Ballot).where(Ballot.round_id == budget_round.id).order_by(Ballot.id)
+    ).all()
+    outcome = tally(build_election(budget_round, ballots), _rule_name(budget_round))
+    by_id = {str(p.id): p for p in ballot_proposals(budget_round)}
+    result = existing or RoundResult(round_id=budget_round.id)
+    result.rule = outcome.rule
+    result.selected = [int(i) for i in outcome.selected]
+    result.scores = scores_of(budget_round, ballots)
+    result.trace = _plain(list(outcome.trace))
+    result.voters = len(ballots)
+    result.eligible = eligible_count(budget_round)
+    result.budget_ore = budget_round.amount_ore
+    result.used_ore = sum(by_id[i].ballot_cost_ore for i in outcome.selected)
+    result.counted_by_id = getattr(actor, "id", None)
+    result.counted_at = utcnow()
+    db.session.add(result)
+    db.session.flush()
+    record(
+        "round.counted",
+        actor=actor,
+        group=budget_round.group,
+        subject=budget_round,
+        rule=result.rule,
+        selected=result.selected,
+        voters=result.voters,
+    )
+    db.session.commit()
+    return result
+
+
+def count_closed_rounds(now: datetime | None = None) -> int:
+    """Count every round whose voting time has ended and that nobody has counted yet."""
+    now = now or utcnow()
+    counted = select(RoundResult.round_id)
+    closed = db.session.scalars(
+        select(BudgetRound).where(BudgetRound.voting_ends_at <= now, BudgetRound.id.not_in(counted))
+    ).all()
+    for budget_round in closed:
+        if budget_round.phase_at(now) in ("results", "followup"):
+            count_round(budget_round)
+    return len(closed)
+
+
+def run_scheduled(now: datetime | None = None) -> dict[str, int]:
+    """The voting part of `flask --app pb run-schedules`: reminders, and counting closed rounds."""
+    return {"voting reminders": send_reminders(now), "rounds counted": count_closed_rounds(now)}
+
+
+def result_of(budget_round: BudgetRound) -> RoundResult | None:
+    return db.session.scalar(select(RoundResult).where(RoundResult.round_id == budget_round.id))
+
+
+def publish_results(budget_round: BudgetRound, *, actor) -> RoundResult:
+    """Make the count public; each winning proposal becomes a collective payout request."""
+    from pb.payouts import services as payouts
+
+    result = result_of(budget_round)
+    if result is None:
+        raise BallotError("not_counted")
+    if result.published_at is not None:
+        raise BallotError("already_published")
+    result.published_at = utcnow()
+    result.published_by_id = actor.id
+    winners = {p.id: p for p in ballot_proposals(budget_round) if p.id in set(result.selected)}
+    create_request = getattr(payouts, "create_collective_request", None)
+    for proposal_id in result.selected:
+        proposal = winners[proposal_id]
+        if create_request is not None:
+            create_request(
+                budget_round.group,
+                proposal_id=proposal.id,
+                title=proposal.title,
+                amount_ore=proposal.ballot_cost_ore,
+                actor=actor,
+            )
+    record(
+        "round.published",
+        actor=actor,
+        group=budget_round.group,
+        subject=budget_round,
+        selected=result.selected,
+    )
+    for membership in db.session.scalars(roll(budget_round)):
+        notify(
+            membership.user,
+            "voting.published",
+            in_group=budget_round.group,
+            round=budget_round.title,
+        )
+    db.session.commit()
+    return result
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Voting opened, and 24 hours left for those who have not voted; each sent once."""
+    now = now or utcnow()
+    sent = 0
+    rounds = db.session.scalars(select(BudgetRound).where(BudgetRound.voting_ends_at > now)).all()
+    for budget_round in rounds:
+        if budget_round.phase_at(now) != "voting":
+            continue
+        voted = set(
+            db.session.scalars(select(Ballot.voter_id).where(Ballot.round_id == budget_round.id))
+        )
+        already = {
+            (user_id, kind)
+            for user_id, kind in db.session.execute(
+                select(VotingReminder.user_id, VotingReminder.kind).where(
+                    VotingReminder.round_id == budget_round.id
+                )
+            )
+        }
+        last_day = budget_round.voting_ends_at - now <= timedelta(hours=24)
+        for membership in db.session.scalars(roll(budget_round)):
+            wanted = [("opened", "voting.opened")]
+            if last_day and membership.user_id not in voted:
+                wanted.append(("last_day", "voting.last_day"))
+            for kind, notification in wanted:
+                if (membership.user_id, kind) in already:
+                    continue
+                db.session.add(
+                    VotingReminder(round_id=budget_round.id, user_id=membership.user_id, kind=kind)
+                )
+                notify(
+                    membership.user,
+                    notification,
+                    in_group=budget_round.group,
+                    round=budget_round.title,
+                )
+                sent += 1
+    db.session.commit()
+    return sent
+
+
+def anonymised_pabulib(budget_round: BudgetRound) -> str:
+    """A counted round as a Pabulib file for research: titles and costs in kroner, ballots in a
+    random order and numbered 1, 2, ... so nothing in the file leads back to a person."""
+    result = result_of(budget_round)
+    selected = {str(i) for i in (result.selected if result else [])}
+    ballots = list(db.session.scalars(select(Ballot).where(Ballot.round_id == budget_round.id)))
+    # The system's randomness, so the order says nothing about who voted when.
+    random.SystemRandom().shuffle(ballots)
+    election = build_election(budget_round, ballots)
+    titles = {str(p.id): p.title for p in ballot_proposals(budget_round)}
+    election = replace(
+        election,
+        projects=tuple(
+            Project(
+                p.id,
+                Fraction(p.cost) / ORE_PER_KRONE,
+                name=titles[p.id],
+                extra=(("selected", "1" if p.id in selected else "0"),),
+            )
+            for p in election.projects
+        ),
+        budget=Fraction(election.budget) / ORE_PER_KRONE,
+        meta=(
+            ("description", f"Fellespott round {budget_round.id}"),
+            ("country", "Norway"),
+            ("unit", "Fellespott"),
+            ("instance", str(budget_round.id)),
+            ("currency", "NOK"),
+            ("rule", _rule_name(budget_round)),
+        ),
+    )
+    return election_to_pabulib_string(election)

@@ -1,0 +1,186 @@
+from flask import abort, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from pb.extensions import db
+from pb.groups.access import group_access, require
+from pb.groups.models import Membership
+from pb.money import format_ore
+from pb.proposals.models import BudgetRound
+from pb.voting import explain, forms, services
+from pb.web import see_other
+
+
+def _round(group_id: int, round_id: int):
+    access = group_access(group_id)
+    budget_round = db.session.get(BudgetRound, round_id)
+    if budget_round is None or budget_round.group_id != access.group.id:
+        abort(404)
+    return access, budget_round
+
+
+def _money(ore: int) -> str:
+    from flask_babel import get_locale
+
+    return format_ore(ore, str(get_locale()))
+
+
+def _ballot_page(access, budget_round, *, voter, chosen, error=None, status=200, assisted=None):
+    proposals = services.ballot_proposals(budget_round)
+    own = services.ballot_of(budget_round, voter)
+    return (
+        render_template(
+            "voting/ballot.html",
+            access=access,
+            budget_round=budget_round,
+            proposals=proposals,
+            phase=services.round_phase(budget_round),
+            own=own,
+            chosen=chosen if chosen is not None else (own.choices if own else []),
+            error=error,
+            form=forms.BallotForm(),
+            explanation=forms.FORMAT_EXPLANATIONS[budget_round.ballot_format],
+            total=explain.chosen_total(
+                proposals, chosen if chosen is not None else own.choices if own else []
+            ),
+            assisted=assisted,
+        ),
+        status,
+    )
+
+
+@login_required
+def ballot(group_id: int, round_id: int):
+    access, budget_round = _round(group_id, round_id)
+    require(services.is_on_roll(budget_round, current_user))
+    return _cast(access, budget_round, voter=current_user)
+
+
+def _cast(access, budget_round, *, voter, assisted=None):
+    form = forms.BallotForm()
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = forms.read_choices(budget_round, request.form)
+        try:
+            services.cast_ballot(budget_round, voter, chosen, assisted_by=assisted and current_user)
+        except services.NotOnRoll:
+            abort(404)
+        except services.BallotError as error:
+            db.session.rollback()
+            return _ballot_page(
+                access,
+                budget_round,
+                voter=voter,
+                chosen=chosen,
+                error=forms.ballot_message(error, _money),
+                status=400,
+                assisted=assisted,
+            )
+        if assisted is not None:
+            flash(
+                _("The ballot for %(name)s is saved. They will be told.", name=voter.display_name),
+                "success",
+            )
+            return see_other(".assisted_ballot", group_id=access.group.id, round_id=budget_round.id)
+        flash(_("Your ballot is saved. You can change it until voting closes."), "success")
+        return see_other(".ballot", group_id=access.group.id, round_id=budget_round.id)
+    return _ballot_page(access, budget_round, voter=voter, chosen=None, assisted=assisted)
+
+
+@login_required
+def knapsack_total(group_id: int, round_id: int):
+    """The running total as the member ticks, for htmx; plain submit shows it too."""
+    _access, budget_round = _round(group_id, round_id)
+    proposals = services.ballot_proposals(budget_round)
+    chosen = forms.read_choices(budget_round, request.form)
+    return render_template(
+        "voting/_knapsack_total.html",
+        budget_round=budget_round,
+        total=explain.chosen_total(proposals, chosen),
+    )
+
+
+@login_required
+def assisted_ballot(group_id: int, round_id: int):
+    """A peer consultant or staff member records a ballot for a member without a phone."""
+    access, budget_round = _round(group_id, round_id)
+    require(access.can_moderate)
+    member_id = request.values.get("member", "")
+    if not member_id.isdigit():
+        members = db.session.scalars(services.roll(budget_round)).all()
+        return render_template(
+            "voting/assist_choose.html",
+            access=access,
+            budget_round=budget_round,
+            members=sorted(members, key=lambda m: m.user.display_name.casefold()),
+        )
+    membership = db.session.get(Membership, int(member_id))
+    if (
+        membership is None
+        or not services.is_on_roll(budget_round, membership.user)
+        or (membership.group_id != access.group.id)
+    ):
+        abort(404)
+    return _cast(access, budget_round, voter=membership.user, assisted=membership)
+
+
+@login_required
+def count(group_id: int, round_id: int):
+    access, budget_round = _round(group_id, round_id)
+    require(access.can_manage)
+    forms.BallotForm().validate_on_submit()
+    try:
+        services.count_round(budget_round, actor=current_user)
+    except services.BallotError as error:
+        db.session.rollback()
+        flash(forms.ballot_message(error, _money), "error")
+    else:
+        flash(_("Voting is closed and counted. Check the results, then publish them."), "success")
+    return see_other(".results", group_id=group_id, round_id=round_id)
+
+
+@login_required
+def publish(group_id: int, round_id: int):
+    access, budget_round = _round(group_id, round_id)
+    require(access.can_manage)
+    try:
+        services.publish_results(budget_round, actor=current_user)
+    except services.BallotError as error:
+        db.session.rollback()
+        flash(forms.ballot_message(error, _money), "error")
+    else:
+        flash(_("The results are published. The winners are now payout requests."), "success")
+    return see_other(".results", group_id=group_id, round_id=round_id)
+
+
+@login_required
+def results(group_id: int, round_id: int):
+    access, budget_round = _round(group_id, round_id)
+    result = services.result_of(budget_round)
+    if result is None or (result.published_at is None and not access.can_moderate):
+        abort(404)
+    return render_template(
+        "voting/results.html",
+        access=access,
+        budget_round=budget_round,
+        result=result,
+        view=explain.results_view(budget_round, result, services.ballot_proposals(budget_round)),
+        form=forms.BallotForm(),
+    )
+
+
+def voting_status(budget_round) -> dict:
+    """What the round page's voting panel shows to the current person."""
+    access = group_access(budget_round.group_id)
+    own = services.ballot_of(budget_round, current_user)
+    result = services.result_of(budget_round)
+    return {
+        "phase": services.round_phase(budget_round),
+        "turnout": services.turnout(budget_round),
+        "eligible": services.eligible_count(budget_round),
+        "on_roll": services.is_on_roll(budget_round, current_user),
+        "has_voted": own is not None,
+        "counted": result is not None,
+        "published": result is not None and result.published_at is not None,
+        "can_moderate": access.can_moderate,
+        "can_manage": access.can_manage,
+    }
