@@ -156,5 +156,5 @@ def export_ledger_command(group_id: int | None, output: str) -> None:
     if group_id is not None:
         query = query.where(Pot.group_id == group_id)
     text = ledger_csv(list(db.session.scalars(query)))
-    with click.open_file(output, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    with click.open_file(output, "wb") as handle:
+        handle.write(text.encode("utf-8"))

@@ -257,6 +257,17 @@ def seed_demo() -> bool:
     from pb.payouts.demo import seed_payouts_demo
 
     seed_payouts_demo(programme, {g.name: g for g in (driving, steady, refugees)}, lead)
+    from pb.voting.demo import seed_voting_demo
+
+    demo_users = {u.username: u for u in db.session.scalars(select(User).where(User.is_demo))}
+    seed_voting_demo({driving.name: driving}, demo_users, lead)
+    from pb.proposals.demo import seed_proposals_demo
+
+    seed_proposals_demo(
+        {driving.name: driving},
+        {u.username: u for u in db.session.scalars(select(User).where(User.is_demo))},
+        lead,
+    )
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
     return True

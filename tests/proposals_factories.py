@@ -32,9 +32,7 @@ def make_round(world, phase: str = "ideas", *, group=None, actor=None, **setting
         "counting_rule": "mes",
         **settings,
     }
-    return services.create_round(
-        group or world.group_a, actor=actor or world.staff_a, **values
-    )
+    return services.create_round(group or world.group_a, actor=actor or world.staff_a, **values)
 
 
 def make_proposal(budget_round, author, **fields):

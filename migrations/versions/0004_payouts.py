@@ -141,6 +141,17 @@ def upgrade():
     sa.UniqueConstraint('request_id', 'due_on', name=op.f('uq_plan_installment_request_id_due_on')),
     sa.UniqueConstraint('transaction_id', name=op.f('uq_plan_installment_transaction_id'))
     )
+    op.create_table('payout_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('image', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['payout_request.id'], name=op.f('fk_payout_receipt_request_id_payout_request')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_payout_receipt_uploaded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payout_receipt')),
+    sa.UniqueConstraint('request_id', name=op.f('uq_payout_receipt_request_id'))
+    )
     with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payout_request_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_ledger_transaction_payout_request_id'), ['payout_request_id'], unique=False)
@@ -153,6 +164,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ledger_transaction_payout_request_id'))
         batch_op.drop_column('payout_request_id')
 
+    op.drop_table('payout_receipt')
     op.drop_table('plan_installment')
     with op.batch_alter_table('payout_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payout_decision_request_id'))

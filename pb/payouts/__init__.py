@@ -32,3 +32,5 @@ bp.add_url_rule(
     methods=["GET", "POST"],
 )
 bp.add_url_rule("/programmes/<int:programme_id>/ledger.csv", view_func=views.programme_ledger_csv)
+bp.add_url_rule(f"{P}/receipt", view_func=views.upload_receipt, methods=["POST"])
+bp.add_url_rule(f"{P}/receipt.jpg", view_func=views.receipt_image)

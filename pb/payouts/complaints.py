@@ -16,6 +16,7 @@ from pb.payouts.requests import (
     _commit_or_explain,
     _existing,
     _notify_ids,
+    audit_reason,
     recipient_ids,
 )
 from pb.timeutil import utcnow
@@ -156,7 +157,7 @@ def decide_complaint(
             actor=actor,
             group=request.group,
             subject=fresh,
-            reason=reason,
+            **audit_reason(request, reason),
             outcome=fresh.state,
             reopened=reopened,
         )

@@ -2,13 +2,17 @@
 payouts in every tier for "Stødig start", one of them with a complaint. It joins the caller's
 transaction (seed_demo() commits once)."""
 
-from datetime import date
+from datetime import date, datetime
+
+from sqlalchemy import select
 
 from pb.extensions import db
 from pb.groups.models import Group, Membership, ProgrammeRole
 from pb.money import ORE_PER_KRONE
 from pb.payouts import requests as payouts
 from pb.payouts.complaints import file_complaint
+from pb.payouts.models import LedgerTransaction, PlanInstallment
+from pb.payouts.policy import add_months
 from pb.timeutil import utcnow
 
 PLAN_PER_CHILD_KRONER = 1_600
@@ -69,6 +73,22 @@ def _seed_refugee_plans(programme, group: Group, lead) -> None:
                     else None,
                 )
     payouts.run_schedules(today)
+    # Book each month's payment on its due date, so that the charts show the months as they were.
+    for installment in db.session.scalars(select(PlanInstallment)):
+        db.session.get(LedgerTransaction, installment.transaction_id).created_at = datetime(
+            installment.due_on.year, installment.due_on.month, installment.due_on.day, 8
+        )
+    db.session.flush()
+
+
+def _backdate(request, months_ago: int) -> None:
+    """Book a demo payout's movements some months back, for charts that show time passing."""
+    when = datetime.combine(add_months(utcnow().date(), -months_ago), datetime.min.time())
+    for transaction in db.session.scalars(
+        select(LedgerTransaction).where(LedgerTransaction.payout_request_id == request.id)
+    ):
+        transaction.created_at = when.replace(hour=10)
+    db.session.flush()
 
 
 _TRANSLATIONS = {
@@ -105,6 +125,7 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
     shoes = ask(hanne, "Familie 3", 2_500, "Fotballsko og leggskinn", "sports_shop", "gift_card")
     payouts.decide(shoes, actor=hanne, approve=True, reason="Barna begynner på fotball i høst.")
     payouts.pay(shoes, actor=hanne)
+    _backdate(shoes, 5)
     ask(jonas, "Familie 4", 4_000, "Mat i en tung måned", "groceries", "gift_card")
     kari = next(m.user for m in group.memberships if m.role == "peer")
     ask(kari, "Familie 5", 1_500, "Vinterdress", "toys_gear", "gift_card")  # a peer's draft
@@ -126,6 +147,7 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
         reason="Familien har flyttet og mangler det mest nødvendige.",
     )
     payouts.pay(furniture, actor=jonas)
+    _backdate(furniture, 2)
     ask(jonas, "Familie 6", 18_000, "Førerkort for eldste sønn", "driving_licence", "bank_transfer")
     laptop = ask(hanne, "Familie 2", 12_000, "PC til skolearbeid", "electronics", "gift_card")
     payouts.decide(
@@ -157,4 +179,5 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
         (siri, "Enig. Depositumet kommer tilbake til familien senere."),
         (lead, "Teamet er enig: vi gir depositum."),
     ):
-        payouts.decide(deposit, actor=approver, approve=True, reason=reason)
+        if deposit.state == "requested":
+            payouts.decide(deposit, actor=approver, approve=True, reason=reason)

@@ -3,6 +3,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -94,6 +95,9 @@ ERROR_MESSAGES = {
     "involved": _l("You took part in this decision, so someone else must handle the complaint."),
     "not_handler": _l("This complaint is for another staff member."),
     "not_staff": _l("Only staff can do this."),
+    "receipt_too_large": _l("The picture is too large. Use one under 5 MB."),
+    "receipt_wrong_type": _l("Use a photo in JPEG, PNG or WebP format."),
+    "receipt_corrupt": _l("The picture could not be read. Try another one."),
 }
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -134,6 +138,14 @@ class ConditionalForm(KeyedForm):
 
     def validate_amount(self, field):
         self.amount_ore = amount_in_ore(field)
+
+
+class ReceiptForm(FlaskForm):
+    receipt = FileField(
+        _l("A photo of the receipt (optional, never required)"),
+        validators=[FileRequired(message=_l("Choose a photo."))],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
 
 
 class PlanForm(KeyedForm):

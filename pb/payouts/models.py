@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -215,6 +215,9 @@ class PayoutRequest(db.Model):
     complaints = relationship(
         "PayoutComplaint", back_populates="request", order_by="PayoutComplaint.id"
     )
+    receipt = relationship(
+        "PayoutReceipt", uselist=False, lazy="select", cascade="all, delete-orphan"
+    )
 
     @property
     def is_plan(self) -> bool:
@@ -299,3 +302,16 @@ class PayoutComplaint(db.Model):
     filed_by = relationship("User", foreign_keys=[filed_by_id])
     handler = relationship("User", foreign_keys=[handler_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class PayoutReceipt(db.Model):
+    """A receipt someone chose to attach. Never required. Only clean pixels are kept: the image
+    is re-encoded as JPEG without EXIF data (see pb/proposals/photos.py)."""
+
+    __tablename__ = "payout_receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("payout_request.id"), unique=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -52,9 +52,13 @@ class Votes:
     rejections: int
     team_size: int  # the group's staff memberships
     undecided_eligible: int  # staff (and leads) who may still vote on this request
+    # The requester is staff: asking is their agreement, as in the second tier ("the requester
+    # plus at least one other"). They can never record an approval themselves.
+    requester_agrees: bool = False
 
 
 def approvals_needed(tier: int, team_size: int, team_min: int) -> int:
+    """How many staff must agree (the requester included when they are staff)."""
     if tier < 3:
         return 1
     return max(team_min, team_size // 2 + 1)
@@ -64,8 +68,10 @@ def outcome(tier: int, votes: Votes, team_min: int) -> str | None:
     """'approved', 'rejected', or None while the decision is still open.
 
     Tiers 1 and 2: the first eligible staff member decides (in tier 2 that is someone other than
-    the requester, who agreed by asking). Tier 3: approved when at least `team_min` staff and a
-    majority of the group's staff team approve; rejected once that can no longer happen.
+    the requester, who agreed by asking). Tier 3, a team decision: approved when at least
+    `team_min` staff, and a majority of the group's staff team, agree; the requester who is staff
+    counts as agreeing, the others approve. Rejected once that can no longer happen because of
+    rejections.
     """
     if tier < 3:
         if votes.approvals:
@@ -74,10 +80,13 @@ def outcome(tier: int, votes: Votes, team_min: int) -> str | None:
             return "rejected"
         return None
     needed = approvals_needed(tier, votes.team_size, team_min)
-    if votes.approvals >= needed:
+    agreeing = votes.approvals + int(votes.requester_agrees)
+    if agreeing >= needed:
         return "approved"
-    if votes.approvals + votes.undecided_eligible < needed:
-        return "rejected"
+    if agreeing + votes.undecided_eligible < needed:
+        # Out of reach because of rejections: rejected. A team that is simply too small stays
+        # open (an approval never turns into a rejection); staff are told to add members.
+        return "rejected" if votes.rejections else None
     return None
 
 

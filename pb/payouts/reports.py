@@ -162,6 +162,8 @@ def _stacked(per_month: dict[date, dict[str, int]], series: list[str], colours: 
     plot = height - top - bottom
     for index, month in enumerate(months):
         label = format_date(month, "MMM yy")
+        # Under the bars only the month, and the year where it changes, so labels don't overlap.
+        short = format_date(month, "MMM") if index and month.month != 1 else label
         x = left + index * slot + (slot - bar) / 2
         y = height - bottom
         for key in series:
@@ -173,7 +175,7 @@ def _stacked(per_month: dict[date, dict[str, int]], series: list[str], colours: 
             chart.rects.append(
                 Rect(round(x, 1), round(y, 1), round(bar, 1), round(h, 1), colours[key], key)
             )
-        chart.labels.append((round(x + bar / 2, 1), height - bottom + 16, label))
+        chart.labels.append((round(x + bar / 2, 1), height - bottom + 16, short))
         chart.table.append((label, dict(per_month[month]), sum(per_month[month].values())))
     return chart
 

@@ -26,6 +26,7 @@ from pb.payouts.models import (
     PAYOUT_CATEGORIES,
     LedgerTransaction,
     PayoutDecision,
+    PayoutReceipt,
     PayoutRequest,
     PlanInstallment,
 )
@@ -153,6 +154,14 @@ def _notify_ids(ids, kind: str, request: PayoutRequest, **params) -> None:
         user = db.session.get(User, user_id)
         if user is not None and user.is_active:
             notify(user, kind, in_group=request.group, link=_link(request), **params)
+
+
+def audit_reason(request: PayoutRequest, reason: str) -> dict:
+    """The group's log (which peer consultants read) shows an event's reason. For a private
+    payout the reason stays in the event's details, which only the audit trail keeps."""
+    if request.is_private:
+        return {"private_reason": reason}
+    return {"reason": reason}
 
 
 def _check_amount(amount_ore) -> None:
@@ -402,7 +411,18 @@ def _votes(request: PayoutRequest) -> tiers.Votes:
         rejections=sum(d.verdict == "reject" for d in current),
         team_size=len(tiers.staff_team_ids(request.group)),
         undecided_eligible=len(eligible - voted),
+        requester_agrees=request.requested_by_id in tiers.deciders(request.group),
     )
+
+
+def team_too_small(request: PayoutRequest) -> bool:
+    """A team decision that the group's staff (and the lead) can't reach, however they vote."""
+    if request.state != "requested" or request.tier < 3:
+        return False
+    policy = tiers.policy_for(request.group.programme_id)
+    votes = _votes(request)
+    needed = tiers.approvals_needed(request.tier, votes.team_size, policy.team_min_approvers)
+    return votes.approvals + int(votes.requester_agrees) + votes.undecided_eligible < needed
 
 
 def decide(
@@ -453,7 +473,7 @@ def decide(
             actor=actor,
             group=fresh.group,
             subject=fresh,
-            reason=reason,
+            **audit_reason(fresh, reason),
             verdict=decision.verdict,
             tier=fresh.tier,
         )
@@ -478,7 +498,7 @@ def decide(
                 actor=actor,
                 group=fresh.group,
                 subject=fresh,
-                reason=reason,
+                **audit_reason(fresh, reason),
                 amount_ore=fresh.amount_ore,
             )
             ids = recipient_ids(fresh)
@@ -585,7 +605,7 @@ def cancel(
             actor=actor,
             group=fresh.group,
             subject=fresh,
-            reason=reason,
+            **audit_reason(fresh, reason),
             was=was,
         )
         if was != "draft":
@@ -692,6 +712,42 @@ def run_schedules(today: date | None = None, *, actor=None) -> int:
         except PayoutError:
             continue  # another run paid it at the same moment
     return total
+
+
+def may_attach_receipt(request: PayoutRequest, user) -> bool:
+    """Staff, the recipient, or the peer who drafted it may attach a receipt, if they want to."""
+    if request.state in ("rejected", "cancelled"):
+        return False
+    if user.id in tiers.deciders(request.group):
+        return True
+    return user.id in recipient_ids(request) or user.id == request.drafted_by_id
+
+
+def attach_receipt(request: PayoutRequest, *, actor, stream) -> PayoutReceipt:
+    """Keep an optional receipt: re-encoded to a clean JPEG (no EXIF, no GPS), replacing any
+    earlier one. One transaction with its audit event."""
+    from pb.proposals.photos import PhotoError, prepare_photo
+
+    if not may_attach_receipt(request, actor):
+        raise PayoutError("not_yours")
+    try:
+        photo = prepare_photo(stream)
+    except PhotoError as error:
+        raise PayoutError(f"receipt_{error.code}") from error
+
+    def write():
+        receipt = request.receipt
+        if receipt is None:
+            receipt = PayoutReceipt(request_id=request.id, uploaded_by_id=actor.id, image=b"")
+            db.session.add(receipt)
+        receipt.image = photo.full
+        receipt.uploaded_by_id = actor.id
+        receipt.created_at = utcnow()
+        db.session.flush()
+        record("payout.receipt_attached", actor=actor, group=request.group, subject=request)
+        return receipt
+
+    return _commit_or_explain(write)
 
 
 def complaint_deadline(request: PayoutRequest) -> date | None:

@@ -26,6 +26,7 @@ from pb.payouts.ledger import (
 from pb.payouts.policy import policy_for, save_policy, tier_for
 from pb.payouts.requests import (
     PayoutError,
+    attach_receipt,
     cancel,
     complaint_deadline,
     create_collective_request,
@@ -34,12 +35,14 @@ from pb.payouts.requests import (
     decide,
     decision_problem,
     ends_soon_notice,
+    may_attach_receipt,
     paid_so_far,
     pay,
     plan_due_dates,
     recipient_ids,
     run_schedules,
     submit_draft,
+    team_too_small,
 )
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "_post",
     "add_allocation",
     "allocate",
+    "attach_receipt",
     "balances",
     "cancel",
     "complaint_deadline",
@@ -65,6 +69,7 @@ __all__ = [
     "involved_ids",
     "ledger_problems",
     "lock_pot",
+    "may_attach_receipt",
     "may_complain",
     "money_ends_on",
     "open_complaints",
@@ -78,5 +83,6 @@ __all__ = [
     "run_schedules",
     "save_policy",
     "submit_draft",
+    "team_too_small",
     "tier_for",
 ]

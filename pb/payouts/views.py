@@ -185,7 +185,7 @@ def _detail(access, payout, status: int = 200, **given):
     complaint_decision_forms = {
         c.id: given.get("complaint_decision_form")
         if given.get("complaint_id") == c.id
-        else forms.ComplaintDecisionForm(formdata=None)
+        else forms.ComplaintDecisionForm(formdata=None, prefix="complaint")
         for c in payout.complaints
         if services.complaint_decision_problem(c, current_user) is None
     }
@@ -202,7 +202,7 @@ def _detail(access, payout, status: int = 200, **given):
         else None,
         cancel_form=given.get("cancel_form")
         or (
-            forms.ReasonForm(formdata=None)
+            forms.ReasonForm(formdata=None, prefix="cancel")
             if payout.state in ("draft", "requested", "approved")
             and (access.can_manage or payout.drafted_by_id == current_user.id)
             else None
@@ -214,7 +214,14 @@ def _detail(access, payout, status: int = 200, **given):
         ends_soon=services.ends_soon_notice(payout, today),
         paid_so_far=services.paid_so_far(payout),
         due_dates=services.plan_due_dates(payout) if payout.is_plan else [],
+        receipt_form=given.get("receipt_form")
+        or (
+            forms.ReceiptForm(formdata=None)
+            if services.may_attach_receipt(payout, current_user)
+            else None
+        ),
         is_staff=access.can_manage,
+        team_too_small=access.can_manage and services.team_too_small(payout),
     )
     return html, status
 
@@ -283,7 +290,7 @@ def cancel(group_id: int, request_id: int):
     access = perm.group_access(group_id)
     payout = perm.load_request(access, request_id)
     perm.require(access.can_manage or payout.drafted_by_id == current_user.id)
-    form = forms.ReasonForm()
+    form = forms.ReasonForm(prefix="cancel")
     if not form.validate():
         return _detail(access, payout, 200, cancel_form=form)
     try:
@@ -340,7 +347,7 @@ def decide_complaint(group_id: int, complaint_id: int):
     complaint = perm.load_complaint(access, complaint_id)
     perm.require(access.can_manage)
     payout = complaint.request
-    form = forms.ComplaintDecisionForm()
+    form = forms.ComplaintDecisionForm(prefix="complaint")
     if not form.validate():
         return _detail(access, payout, 200, complaint_decision_form=form, complaint_id=complaint.id)
     try:
@@ -445,4 +452,34 @@ def programme_ledger_csv(programme_id: int):
             "Content-Disposition": f'attachment; filename="ledger-programme-{programme_id}.csv"',
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+@login_required
+def upload_receipt(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    perm.require(services.may_attach_receipt(payout, current_user))
+    form = forms.ReceiptForm()
+    if not form.validate():
+        return _detail(access, payout, 200, receipt_form=form)
+    try:
+        services.attach_receipt(payout, actor=current_user, stream=form.receipt.data.stream)
+    except services.PayoutError as error:
+        form.receipt.errors.append(ERROR_MESSAGES.get(error.code, error.code))
+        return _detail(access, payout, 200, receipt_form=form)
+    flash(_("The receipt is attached."), "success")
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
+@login_required
+def receipt_image(group_id: int, request_id: int):
+    access = perm.group_access(group_id)
+    payout = perm.load_request(access, request_id)
+    if payout.receipt is None:
+        abort(404)
+    return Response(
+        payout.receipt.image,
+        mimetype="image/jpeg",
+        headers={"Cache-Control": "private, max-age=300"},
     )

@@ -219,7 +219,8 @@ class CostReviewForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = SelectField(
+    # Field names are unique across the moderation panel, so every id and label pair is too.
+    reason_code = SelectField(
         _l("Reason"), choices=_choices(labels.REJECT_REASON_NAMES), validators=[required()]
     )
     note = TextAreaField(
@@ -229,7 +230,7 @@ class RejectForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     into = SelectField(_l("The proposal it duplicates"), choices=[], coerce=int)
-    note = TextAreaField(
+    merge_note = TextAreaField(
         _l("A few words to the author (optional)"), validators=[max_length(NOTE_MAX)]
     )
 
@@ -239,14 +240,16 @@ class ReasonForm(FlaskForm):
 
 
 class EscalateForm(FlaskForm):
-    message = TextAreaField(
+    staff_message = TextAreaField(
         _l("What should staff look at?"), validators=[required(), max_length(NOTE_MAX)]
     )
     comment_id = HiddenField()
 
 
 class AppealForm(FlaskForm):
-    message = TextAreaField(_l("Why do you disagree? (optional)"), validators=[max_length(NOTE_MAX)])
+    message = TextAreaField(
+        _l("Why do you disagree? (optional)"), validators=[max_length(NOTE_MAX)]
+    )
 
 
 class DecideForm(FlaskForm):

@@ -33,7 +33,9 @@ register_kind(
     _l("“%(title)s” was not accepted. Open it to read why, and to appeal if you disagree."),
 )
 register_kind("proposals.merged", _l("“%(title)s” was merged into “%(target)s”."))
-register_kind("proposals.proposal_hidden", _l("“%(title)s” is hidden until a moderator looks at it."))
+register_kind(
+    "proposals.proposal_hidden", _l("“%(title)s” is hidden until a moderator looks at it.")
+)
 register_kind(
     "proposals.comment_hidden",
     _l("Your comment on “%(title)s” is hidden until a moderator looks at it."),
@@ -155,6 +157,7 @@ def reject_proposal(proposal: Proposal, *, actor, reason_code: str, note: str) -
     if proposal.status not in ("submitted", "changes_requested"):
         raise ProposalError("not_waiting")
     proposal.status = "rejected"
+    proposal.updated_at = utcnow()
     proposal.reject_reason = reason_code
     proposal.moderator_message = note.strip()
     record(
@@ -176,6 +179,7 @@ def merge_proposal(proposal: Proposal, *, into: Proposal, actor, note: str) -> N
     if into.id == proposal.id or into.round_id != proposal.round_id or into.status == "merged":
         raise ProposalError("same_proposal")
     proposal.status = "merged"
+    proposal.updated_at = utcnow()
     proposal.merged_into_id = into.id
     proposal.reject_reason = "duplicate"
     proposal.moderator_message = note.strip()
@@ -248,7 +252,9 @@ def file_report(subject: Proposal | Comment, *, reporter, reason: str, note: str
         subject.hidden_at = utcnow()
         subject.hidden_reason = "reports"
         record(f"{subject_type}.auto_hidden", group=group, subject=subject, reports=open_count)
-        kind = "proposals.comment_hidden" if subject_type == "comment" else "proposals.proposal_hidden"
+        kind = (
+            "proposals.comment_hidden" if subject_type == "comment" else "proposals.proposal_hidden"
+        )
         notify(
             subject.author,
             kind,
@@ -339,12 +345,28 @@ def open_case_about(proposal: Proposal, comment: Comment | None = None) -> Moder
     )
 
 
+def already_appealed(proposal: Proposal) -> bool:
+    """One appeal per decision: staff have decided one since the proposal was last decided."""
+    return (
+        db.session.scalar(
+            select(ModerationCase.id).where(
+                ModerationCase.proposal_id == proposal.id,
+                ModerationCase.kind == "appeal",
+                ModerationCase.created_at >= proposal.updated_at,
+            )
+        )
+        is not None
+    )
+
+
 def appeal(proposal: Proposal, *, actor, message: str = "") -> ModerationCase:
     """The author asks staff to look again at a rejection or a merge: one tap."""
     if proposal.status not in ("rejected", "merged"):
         raise ProposalError("nothing_to_appeal")
     if open_case_about(proposal) is not None:
         raise ProposalError("appeal_open")
+    if already_appealed(proposal):
+        raise ProposalError("appeal_decided")
     case = ModerationCase(
         group_id=_group(proposal).id,
         kind="appeal",
@@ -384,9 +406,7 @@ def escalate(
     )
     db.session.add(case)
     db.session.flush()
-    record(
-        "case.escalated", actor=actor, group=_group(proposal), subject=case, reason=case.message
-    )
+    record("case.escalated", actor=actor, group=_group(proposal), subject=case, reason=case.message)
     for user in moderators_of(_group(proposal), staff_only=True):
         if user.id != actor.id:
             notify(
@@ -416,6 +436,7 @@ def decide_case(case: ModerationCase, *, actor, outcome: str, note: str) -> None
     if outcome == "back_to_review":
         _require_ballot_open(proposal)
         proposal.status = "submitted"
+        proposal.updated_at = utcnow()
         proposal.reject_reason = None
         proposal.merged_into_id = None
     elif outcome == "hidden":

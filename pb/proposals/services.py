@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from pb.accounts.services import register_data_exporter
 from pb.audit.services import record
 from pb.extensions import db
 from pb.groups.models import Group, Membership
@@ -63,19 +64,16 @@ MESSAGES = {
     "same_proposal": _l("Choose another proposal to merge into."),
     "already_reported": _l("You have already reported this."),
     "appeal_open": _l("An appeal about this is already waiting for staff."),
+    "appeal_decided": _l("Staff have already decided an appeal about this decision."),
     "case_decided": _l("This case is already decided."),
     "nothing_to_appeal": _l("Only a rejected or merged proposal can be appealed."),
 }
 
-register_kind(
-    "proposals.queue_new", _l("A new proposal is waiting for review: “%(title)s”.")
-)
+register_kind("proposals.queue_new", _l("A new proposal is waiting for review: “%(title)s”."))
 register_kind(
     "proposals.queue_edited", _l("A proposal was changed and is waiting for review: “%(title)s”.")
 )
-register_kind(
-    "proposals.comment", _l("%(name)s commented on your proposal “%(title)s”.")
-)
+register_kind("proposals.comment", _l("%(name)s commented on your proposal “%(title)s”."))
 register_kind("proposals.reply", _l("%(name)s replied to your comment on “%(title)s”."))
 
 
@@ -536,3 +534,41 @@ def set_support(proposal: Proposal, user, *, support: bool) -> None:
 def phase_time_left(budget_round: BudgetRound) -> tuple[str, datetime | None]:
     now = utcnow()
     return budget_round.phase_at(now), budget_round.next_phase_starts_at(now)
+
+
+def _my_proposals_and_comments(user) -> dict:
+    """A person's part of the data export: what they proposed, wrote and supported."""
+    proposals = db.session.scalars(
+        select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id)
+    )
+    comments = db.session.scalars(
+        select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
+    )
+    return {
+        "proposals": [
+            {
+                "round": p.round.title,
+                "title": p.title,
+                "description": p.description,
+                "estimated_cost_ore": p.estimated_cost_ore,
+                "status": p.status,
+                "created_at": p.created_at.isoformat(),
+            }
+            for p in proposals
+        ],
+        "comments": [
+            {"proposal": c.proposal.title, "text": c.body, "at": c.created_at.isoformat()}
+            for c in comments
+            if not c.is_removed
+        ],
+        "supported": list(
+            db.session.scalars(
+                select(Proposal.title)
+                .join(Support, Support.proposal_id == Proposal.id)
+                .where(Support.user_id == user.id)
+            )
+        ),
+    }
+
+
+register_data_exporter("proposals", _my_proposals_and_comments)

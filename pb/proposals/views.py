@@ -212,6 +212,7 @@ def _proposal_context(access, budget_round, proposal, **overrides) -> dict:
         "supports": services.supports(proposal, current_user),
         "can_edit_comment": services.can_edit_comment,
         "open_case": moderation.open_case_about(proposal),
+        "appeal_decided": moderation.already_appealed(proposal),
         "open_reports": moderation.open_report_count("proposal", proposal.id),
         "changes_form": forms.RequestChangesForm(formdata=None),
         "cost_form": cost_form,
@@ -262,8 +263,10 @@ def edit_proposal(group_id: int, round_id: int, proposal_id: int):
     if request.method == "GET":
         form.estimated_cost.data = _kroner_text(proposal.estimated_cost_ore)
     form.language.data = proposal.language
-    problem = None if services.can_edit(proposal, current_user) else _(
-        "This proposal can no longer be changed: the review has started or it was decided."
+    problem = (
+        None
+        if services.can_edit(proposal, current_user)
+        else _("This proposal can no longer be changed: the review has started or it was decided.")
     )
     if problem is None and form.validate_on_submit():
         try:
@@ -512,6 +515,16 @@ def queue_page(group_id: int):
     )
 
 
+_FORMS_ON_THE_PAGE = (
+    "changes_form",
+    "cost_form",
+    "reject_form",
+    "merge_form",
+    "escalate_form",
+    "hide_form",
+)
+
+
 def _moderate(group_id, round_id, proposal_id, form_class, form_name, act, *, staff=False):
     """The shared shape of a moderation action: check the role, validate, act, or show why not."""
     access, budget_round, proposal = _load(group_id, round_id, proposal_id)
@@ -530,7 +543,11 @@ def _moderate(group_id, round_id, proposal_id, form_class, form_name, act, *, st
             )
         flash(message, "success")
         return _back_to(proposal)
-    return _proposal_page_again(access, budget_round, proposal, **{form_name: form})
+    if form_name in _FORMS_ON_THE_PAGE:
+        return _proposal_page_again(access, budget_round, proposal, **{form_name: form})
+    # A form drawn without its fields' errors (a comment's hide form): say why at the top.
+    errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
+    return _proposal_page_again(access, budget_round, proposal, action_error=errors)
 
 
 @login_required
@@ -539,9 +556,7 @@ def request_changes(group_id: int, round_id: int, proposal_id: int):
         moderation.request_changes(proposal, actor=current_user, message=form.message.data)
         return _("The author is asked to make changes.")
 
-    return _moderate(
-        group_id, round_id, proposal_id, forms.RequestChangesForm, "changes_form", act
-    )
+    return _moderate(group_id, round_id, proposal_id, forms.RequestChangesForm, "changes_form", act)
 
 
 @login_required
@@ -568,7 +583,10 @@ def accept(group_id: int, round_id: int, proposal_id: int):
 def reject(group_id: int, round_id: int, proposal_id: int):
     def act(_access, _round, proposal, form):
         moderation.reject_proposal(
-            proposal, actor=current_user, reason_code=form.reason.data, note=form.note.data or ""
+            proposal,
+            actor=current_user,
+            reason_code=form.reason_code.data,
+            note=form.note.data or "",
         )
         return _("The proposal is not accepted. The author is told why.")
 
@@ -580,7 +598,7 @@ def merge(group_id: int, round_id: int, proposal_id: int):
     def act(_access, budget_round, proposal, form):
         target = proposal_in_round(budget_round, form.into.data)
         moderation.merge_proposal(
-            proposal, into=target, actor=current_user, note=form.note.data or ""
+            proposal, into=target, actor=current_user, note=form.merge_note.data or ""
         )
         return _("The proposal is merged.")
 
@@ -591,7 +609,9 @@ def merge(group_id: int, round_id: int, proposal_id: int):
 def escalate(group_id: int, round_id: int, proposal_id: int):
     def act(_access, _round, proposal, form):
         comment = comment_on(proposal, form.comment_id.data) if form.comment_id.data else None
-        moderation.escalate(proposal, actor=current_user, message=form.message.data, comment=comment)
+        moderation.escalate(
+            proposal, actor=current_user, message=form.staff_message.data, comment=comment
+        )
         return _("Staff are asked to decide.")
 
     return _moderate(group_id, round_id, proposal_id, forms.EscalateForm, "escalate_form", act)
@@ -604,7 +624,7 @@ def hide_comment(group_id: int, round_id: int, proposal_id: int, comment_id: int
         moderation.hide_comment(comment, actor=current_user, reason=form.reason.data)
         return _("The comment is hidden.")
 
-    return _moderate(group_id, round_id, proposal_id, forms.ReasonForm, "hide_form", act)
+    return _moderate(group_id, round_id, proposal_id, forms.ReasonForm, "comment_form_hide", act)
 
 
 @login_required

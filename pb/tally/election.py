@@ -1,8 +1,9 @@
 """The neutral election object the tally rules work on.
 
-An :class:`Election` is a budget, a tuple of :class:`Project` and a tuple of ballots. It knows nothing
-about the web app or the database: build one from any source with :meth:`Election.build` (or the
-dataclass constructor), or read one from a Pabulib file with :func:`pb.tally.pabulib.read_pabulib`.
+An :class:`Election` is a budget, a tuple of :class:`Project` and a tuple of ballots. It knows
+nothing about the web app or the database: build one from any source with :meth:`Election.build`
+(or the dataclass constructor), or read one from a Pabulib file with
+:func:`pb.tally.pabulib.read_pabulib`.
 
 Money is exact. Costs and the budget are stored as :class:`fractions.Fraction`, so a cost written
 ``2828094.61`` in a ``.pb`` file is exactly ``282809461/100``. Floats are accepted by the
@@ -28,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 
 __all__ = [
@@ -48,7 +49,7 @@ class ElectionError(ValueError):
     """An election that cannot be tallied: unknown project, negative cost, wrong ballot kind..."""
 
 
-class VoteType(str, Enum):
+class VoteType(StrEnum):
     """The Pabulib vote types."""
 
     APPROVAL = "approval"

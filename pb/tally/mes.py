@@ -4,8 +4,10 @@ What is computed
 ----------------
 ``mes(election)`` is pabutools'::
 
-    completion_by_rule_combination(instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
-        [{"sat_class": SAT, "voter_budget_increment": 1}, {"sat_class": SAT}])
+    completion_by_rule_combination(
+        instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": SAT, "voter_budget_increment": 1}, {"sat_class": SAT}],
+    )
 
 with ``SAT = Cost_Sat`` (``points=False``: every ballot seen as approvals, the satisfaction of a
 project being its cost) or ``SAT = Additive_Cardinal_Sat`` (``points=True``: the points are the
@@ -36,9 +38,10 @@ Exactly, but without pabutools' cost:
   float error (about 1e-10 relative instead of 1e-15), and every decision (which project has the
   smallest rho, whether a project is affordable, whether every supporter can pay in full) that is
   closer than that bound is not taken on floats: the run is redone in exact mode, where such
-  decisions are made with exact rationals (`_exact_run`). A tie of projects whose supporters can
-  all pay in full is exact by construction (``rho = cost / total utility``). Float rounding can
-  therefore never change an outcome;
+  decisions are made with exact rationals (`_Engine._exact_run`). A tie of projects whose
+  supporters each either pay in full or certainly have nothing left is decided exactly, since
+  then ``rho = cost / total utility of the payers``. Float rounding can therefore never change
+  an outcome;
 - the Add1 loop skips increments safely. Along a fixed sequence of purchases, every voter's
   budget is non-decreasing and every project's rho non-increasing in ``b`` (rho decreases when
   budgets grow; budgets after paying, ``max(0, B - rho * u)``, grow with B and shrink with rho).
@@ -46,8 +49,8 @@ Exactly, but without pabutools' cost:
   bounds every quantity inside it; if at every round the bought project's rho at the low end is
   below every other project's rho at the high end (or the two are an exact tie that the ids
   decide), the outcome is the same for every ``b`` in the interval, and the increments inside it
-  need not be computed (`_interval_run`). The interval grows while this works and shrinks when it
-  does not, so the result is the one of pabutools' step-by-step loop;
+  need not be computed (`_Engine._run` with ``b_high``). The interval grows while this works and
+  shrinks when it does not; the result is the one of pabutools' step-by-step loop;
 - the trace of the returned outcome is recomputed in exact mode, so every amount in it is exact.
 """
 
@@ -64,7 +67,7 @@ from .election import Election, ElectionError
 from .explain import MesStep, TallyResult, ZeroCostStep
 from .greedy import greedy
 
-__all__ = ["mes", "MesTooLong"]
+__all__ = ["MesTooLong", "mes"]
 
 # Relative error budget of a float value (true errors are below 1e-13 in these computations).
 _EPS = 1e-10
@@ -153,21 +156,28 @@ class _Data:
         self.sup_u = np.split(pair_u[by_project], cuts)
         self.sup_m = [self.mult[x] for x in self.sup_g]
         self.sup_mu = [m * u for m, u in zip(self.sup_m, self.sup_u, strict=True)]
-        self.tot_m = [int(round(float(m.sum()))) for m in self.sup_m]
+        self.tot_m = [round(float(m.sum())) for m in self.sup_m]
         if self.uniform:
             self.tot_mu = [self.cost[p] * self.tot_m[p] for p in range(n_projects)]
         elif self.float_sums_exact:
-            self.tot_mu = [int(round(float(x.sum()))) for x in self.sup_mu]
+            self.tot_mu = [round(float(x.sum())) for x in self.sup_mu]
         else:  # pragma: no cover - only for huge utilities
             self.tot_mu = [
-                sum(self.mult_list[g] * int(u) for g, u in zip(gs.tolist(), us.tolist(), strict=True))
+                sum(
+                    self.mult_list[g] * int(u)
+                    for g, u in zip(gs.tolist(), us.tolist(), strict=True)
+                )
                 for gs, us in zip(self.sup_g, self.sup_u, strict=True)
             ]
         self.cost_f = [float(c) for c in self.cost]
         # Projects MES looks at, and the supported ones of cost 0 (selected at once).
-        self.mes_projects = [p for p in range(n_projects) if self.tot_mu[p] > 0 and self.cost[p] > 0]
+        self.mes_projects = [
+            p for p in range(n_projects) if self.tot_mu[p] > 0 and self.cost[p] > 0
+        ]
         self.zero_cost = [
-            p for p in range(n_projects) if self.tot_m[p] > 0 and self.cost[p] == 0 and not self.uniform
+            p
+            for p in range(n_projects)
+            if self.tot_m[p] > 0 and self.cost[p] == 0 and not self.uniform
         ]
         # rho when every supporter pays in full: a lower bound of rho, and its exact value then.
         self.rho0 = {p: Fraction(self.cost[p], self.tot_mu[p]) for p in self.mes_projects}
@@ -263,7 +273,7 @@ class _Engine:
         """cost / (total utility of ``payers``), exactly."""
         d = self.d
         if d.uniform:
-            return Fraction(1, int(round(float(d.sup_m[p] @ payers))))
+            return Fraction(1, round(float(d.sup_m[p] @ payers)))
         return Fraction(d.cost[p], self._exact_weight(p, payers))
 
     def _rho_sorted(self, p: int, budgets: np.ndarray):
@@ -322,9 +332,7 @@ class _Engine:
                         raise _Uncertain
                     lo, lo_err, ex_lo = float(d.rho0[p]), _EPS * float(d.rho0[p]), None
                 else:
-                    lo, lo_err, ex_lo = self._rho(
-                        p, h, bscale, None if interval else dead[g], key
-                    )
+                    lo, lo_err, ex_lo = self._rho(p, h, bscale, None if interval else dead[g], key)
                 avail_l = avail_h
                 if interval:
                     lw = low[g]
@@ -387,7 +395,8 @@ class _Engine:
             if interval:
                 left = high[g] - s[1] * u
                 high[g] = np.maximum(left, 0.0)
-            dead[g[left < -tol]] = True
+            # certainly nothing left at b_high, even with the error on the price (s[2])
+            dead[g[left < -(tol + s[2] * u)]] = True
         return order
 
     def float_run(self, b: Fraction) -> list[int] | None:
@@ -419,7 +428,7 @@ class _Engine:
         d = self.d
         if len(groups) == 0:
             return Fraction(0)
-        total_m = int(round(float(d.mult[groups].sum())))
+        total_m = round(float(d.mult[groups].sum()))
         if total_m >= _EXACT_FLOAT:  # pragma: no cover - more than 2**52 voters
             total_m = sum(d.mult_list[g] for g in groups.tolist())
         value = b * total_m
@@ -430,7 +439,7 @@ class _Engine:
         if d.float_sums_exact:
             coef = np.bincount(projs, weights=d.g_w[pairs], minlength=len(d.ids))
             for s, rho in paid.items():
-                w = int(round(float(coef[s])))
+                w = round(float(coef[s]))
                 if w:
                     value -= rho * (w * d.cost[s] if d.uniform else w)
         else:  # pragma: no cover - only for huge utilities
@@ -513,9 +522,9 @@ class _Engine:
         """Exact sum of m * u over p's supporters in ``mask``."""
         d = self.d
         if d.uniform:
-            return d.cost[p] * int(round(float(d.sup_m[p] @ mask)))
+            return d.cost[p] * round(float(d.sup_m[p] @ mask))
         if d.float_sums_exact:
-            return int(round(float(d.sup_mu[p] @ mask)))
+            return round(float(d.sup_mu[p] @ mask))
         g = d.sup_g[p][mask].tolist()  # pragma: no cover - only for huge utilities
         u = d.sup_u[p][mask].tolist()  # pragma: no cover
         return sum(d.mult_list[a] * int(b) for a, b in zip(g, u, strict=True))  # pragma: no cover
@@ -595,13 +604,13 @@ class _Engine:
     def _round_facts(self, p, rho, rich, exact_budgets, b, paid, budgets, exhausted) -> dict:
         d = self.d
         g = d.sup_g[p]
-        full = int(round(float(d.sup_m[p] @ rich)))
+        full = round(float(d.sup_m[p] @ rich))
         rich_u = self._exact_weight(p, rich)
         bs = budgets[g]
         ex = exhausted[g]
         tol = 1e-7 * float(b)
         maybe = ~rich & ~ex
-        partial = int(round(float(d.sup_m[p] @ (maybe & (bs > tol)))))
+        partial = round(float(d.sup_m[p] @ (maybe & (bs > tol))))
         for i in np.flatnonzero(maybe & (bs <= tol)).tolist():
             gg = int(g[i])
             bx = exact_budgets[i] if i in exact_budgets else self._exact_budget(gg, b, paid)
@@ -738,9 +747,11 @@ def mes(
                 # pabutools returns the outcome of the previous increment (same as the last
                 # computed run's: the increments in between were proven to change nothing).
                 result_b = b - step if previous else None
+                expected = previous[1] if previous else []
                 break
             if _exhaustive(data, order, by_cost):
                 result_b = b
+                expected = order
                 break
             previous = (b, order)
             advance = 1
@@ -766,6 +777,8 @@ def mes(
         else:
             b = result_b
             final_run = engine.exact_run(b)
+            if final_run.order != expected:  # pragma: no cover - would be a bug
+                raise RuntimeError("MES: the exact run disagrees with the float runs")
     details.update(
         {
             "budget_per_voter": b / data.scale,

@@ -59,8 +59,10 @@ class PabulibError(ValueError):
         self.line = line
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(text: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, fields) of every record."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    last = 0
     while True:
         try:
             row = next(reader)
@@ -68,7 +70,8 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as error:
             raise PabulibError(f"unreadable line: {error}", line=reader.line_num) from None
-        yield reader.line_num, row
+        yield last + 1, reader.line_num, row
+        last = reader.line_num
 
 
 def _is_blank(row: list[str]) -> bool:
@@ -107,7 +110,13 @@ def read_pabulib_string(text: str) -> Election:
     project_ids: set[str] = set()
     vote_rows: list[tuple[int, dict[str, str]]] = []
 
-    for line, row in _rows(text):
+    for line, end, row in _rows(text):
+        if end != line:
+            raise PabulibError(
+                f"a quoted field runs from this line to line {end} (unbalanced double quote?)",
+                section=section,
+                line=line,
+            )
         if _is_blank(row):
             continue
         first = row[0].strip().lower()
@@ -157,9 +166,11 @@ def read_pabulib_string(text: str) -> Election:
             if pid in project_ids:
                 raise PabulibError(f"project {pid!r} appears twice", section=section, line=line)
             try:
-                cost = to_fraction(values["cost"], f"cost {values['cost']!r} of project {pid!r}")
+                cost = to_fraction(values["cost"], "cost")
             except ElectionError as error:
-                raise PabulibError(str(error), section=section, line=line) from None
+                raise PabulibError(
+                    f"project {pid!r}: {error}", section=section, line=line
+                ) from None
             if cost < 0:
                 raise PabulibError(
                     f"project {pid!r} has a negative cost", section=section, line=line
@@ -181,7 +192,7 @@ def read_pabulib_string(text: str) -> Election:
     if "vote_type" not in meta:
         raise PabulibError("the key 'vote_type' is missing", section="meta")
     try:
-        budget = to_fraction(meta["budget"], f"budget {meta['budget']!r}")
+        budget = to_fraction(meta["budget"], "budget")
     except ElectionError as error:
         raise PabulibError(str(error), section="meta", line=meta_lines["budget"]) from None
     if budget < 0:
@@ -202,8 +213,9 @@ def read_pabulib_string(text: str) -> Election:
     for (line, _), ballot in zip(vote_rows, ballots, strict=True):
         if ballot.voter_id is not None:
             if ballot.voter_id in seen_ids:
+                first = seen_ids[ballot.voter_id]
                 raise PabulibError(
-                    f"voter_id {ballot.voter_id!r} already used on line {seen_ids[ballot.voter_id]}",
+                    f"voter_id {ballot.voter_id!r} already used on line {first}",
                     section="votes",
                     line=line,
                 )
@@ -279,7 +291,7 @@ def _parse_vote(
     scores: list[tuple[str, Fraction]] = []
     for pid, text in zip(ids, points, strict=True):
         try:
-            value = to_fraction(text, f"points {text!r}")
+            value = to_fraction(text, "points")
         except ElectionError as error:
             raise fail(f"{error} for project {pid!r}") from None
         if vote_type is VoteType.CUMULATIVE and value < 0:

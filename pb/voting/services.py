@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from pb.accounts.services import register_data_exporter
 from pb.audit.services import record
 from pb.codes import new_code
 from pb.extensions import db
@@ -44,6 +45,29 @@ register_kind(
     _l("%(helper)s recorded a ballot for you in “%(round)s”. You can look at it and change it."),
 )
 register_kind("voting.published", _l("The results of “%(round)s” are out."))
+
+
+def _my_ballots(user) -> list[dict]:
+    """A person's own ballots, for their data export: theirs to see, nobody else's."""
+    rows = db.session.execute(
+        select(Ballot, BudgetRound.title)
+        .join(BudgetRound, BudgetRound.id == Ballot.round_id)
+        .where(Ballot.voter_id == user.id)
+        .order_by(Ballot.id)
+    ).all()
+    return [
+        {
+            "round": title,
+            "choices": ballot.choices,
+            "receipt_code": ballot.receipt_code,
+            "submitted_at": ballot.submitted_at.isoformat(),
+            "assisted": ballot.assisted_by_id is not None,
+        }
+        for ballot, title in rows
+    ]
+
+
+register_data_exporter("ballots", _my_ballots)
 
 
 class BallotError(Exception):
@@ -259,7 +283,15 @@ def build_election(budget_round: BudgetRound, ballots: list[Ballot]) -> Election
     )
 
 
-def count_round(budget_round: BudgetRound, *, actor=None) -> RoundResult:
+def _finish(commit: bool) -> None:
+    """Services commit; the demo seed asks them to flush into its one transaction instead."""
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
+def count_round(budget_round: BudgetRound, *, actor=None, commit: bool = True) -> RoundResult:
     """Close voting (if it is still open) and count with the round's rule. With no actor, the
     schedule counts a round whose voting time is over."""
     from pb.proposals import services as proposals
@@ -301,7 +333,7 @@ def count_round(budget_round: BudgetRound, *, actor=None) -> RoundResult:
         selected=result.selected,
         voters=result.voters,
     )
-    db.session.commit()
+    _finish(commit)
     return result
 
 
@@ -327,7 +359,7 @@ def result_of(budget_round: BudgetRound) -> RoundResult | None:
     return db.session.scalar(select(RoundResult).where(RoundResult.round_id == budget_round.id))
 
 
-def publish_results(budget_round: BudgetRound, *, actor) -> RoundResult:
+def publish_results(budget_round: BudgetRound, *, actor, commit: bool = True) -> RoundResult:
     """Make the count public; each winning proposal becomes a collective payout request."""
     from pb.payouts import services as payouts
 
@@ -339,17 +371,15 @@ def publish_results(budget_round: BudgetRound, *, actor) -> RoundResult:
     result.published_at = utcnow()
     result.published_by_id = actor.id
     winners = {p.id: p for p in ballot_proposals(budget_round) if p.id in set(result.selected)}
-    create_request = getattr(payouts, "create_collective_request", None)
     for proposal_id in result.selected:
         proposal = winners[proposal_id]
-        if create_request is not None:
-            create_request(
-                budget_round.group,
-                proposal_id=proposal.id,
-                title=proposal.title,
-                amount_ore=proposal.ballot_cost_ore,
-                actor=actor,
-            )
+        payouts.create_collective_request(
+            budget_round.group,
+            proposal_id=proposal.id,
+            title=proposal.title,
+            amount_ore=proposal.ballot_cost_ore,
+            actor=actor,
+        )
     record(
         "round.published",
         actor=actor,
@@ -364,7 +394,7 @@ def publish_results(budget_round: BudgetRound, *, actor) -> RoundResult:
             in_group=budget_round.group,
             round=budget_round.title,
         )
-    db.session.commit()
+    _finish(commit)
     return result
 
 

@@ -123,33 +123,43 @@ def assisted_ballot(group_id: int, round_id: int):
     return _cast(access, budget_round, voter=membership.user, assisted=membership)
 
 
-@login_required
-def count(group_id: int, round_id: int):
+def _staff_step(group_id: int, round_id: int, step, done: str):
+    """Count or publish: staff only. A refusal is flashed; the results page shows the outcome."""
+    from pb.payouts.services import PayoutError
+
     access, budget_round = _round(group_id, round_id)
     require(access.can_manage)
-    forms.BallotForm().validate_on_submit()
     try:
-        services.count_round(budget_round, actor=current_user)
+        step(budget_round, actor=current_user)
     except services.BallotError as error:
         db.session.rollback()
         flash(forms.ballot_message(error, _money), "error")
+    except PayoutError:
+        db.session.rollback()
+        flash(_("The winners could not become payout requests: the group has no pot."), "error")
     else:
-        flash(_("Voting is closed and counted. Check the results, then publish them."), "success")
+        flash(done, "success")
     return see_other(".results", group_id=group_id, round_id=round_id)
+
+
+@login_required
+def count(group_id: int, round_id: int):
+    return _staff_step(
+        group_id,
+        round_id,
+        services.count_round,
+        _("Voting is closed and counted. Check the results, then publish them."),
+    )
 
 
 @login_required
 def publish(group_id: int, round_id: int):
-    access, budget_round = _round(group_id, round_id)
-    require(access.can_manage)
-    try:
-        services.publish_results(budget_round, actor=current_user)
-    except services.BallotError as error:
-        db.session.rollback()
-        flash(forms.ballot_message(error, _money), "error")
-    else:
-        flash(_("The results are published. The winners are now payout requests."), "success")
-    return see_other(".results", group_id=group_id, round_id=round_id)
+    return _staff_step(
+        group_id,
+        round_id,
+        services.publish_results,
+        _("The results are published. The winners are now payout requests."),
+    )
 
 
 @login_required

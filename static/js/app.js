@@ -87,6 +87,10 @@
   }
 
   function setUpPolling() {
+    // htmx "settles" a swapped element by copying class, style, width and height from the old
+    // one with the same id; copying a style attribute is an inline style, which the CSP
+    // refuses. Fellespott has no inline styles, so settling leaves style out.
+    if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
     if (!document.querySelector("[data-poll]")) return;
     window.setInterval(pollVisibleParts, POLL_MILLISECONDS);
     // Catch up at once when the reader comes back to the tab.

@@ -65,8 +65,23 @@ def test_seed_demo_is_idempotent_and_prints_logins(app):
     assert locales == {"ar", "ti", "so"}
     from pb.payouts import services as payouts
 
-    assert payouts.balances(payouts.pot_for_group(driving)).available == 2_000_000 * 100
+    driving_pot = payouts.balances(payouts.pot_for_group(driving))
+    assert driving_pot.allocated == 2_000_000 * 100
     assert payouts.ledger_problems() == []
+    # The spring round is counted and published, and its winners are paid.
+    from pb.payouts.models import PayoutRequest
+    from pb.proposals.models import BudgetRound
+    from pb.voting.services import result_of
+
+    spring = db.session.scalar(select(BudgetRound).where(BudgetRound.title.like("Våren%")))
+    result = result_of(spring)
+    assert result.published_at is not None and result.voters > 20
+    collective = db.session.scalars(
+        select(PayoutRequest).where(PayoutRequest.kind == "collective")
+    ).all()
+    assert sorted(r.source_proposal_id for r in collective) == sorted(result.selected)
+    assert {r.state for r in collective} == {"paid"}
+    assert driving_pot.paid == sum(r.amount_ore for r in collective)
 
 
 def test_totp_command_works_only_for_demo_users(app, world):

@@ -46,7 +46,7 @@ def test_the_recipient_complains_and_an_uninvolved_staff_member_decides(client, 
     response = post_form(
         handler,
         f"/groups/{w.group_a.id}/complaints/{complaint.id}/decide",
-        {"outcome": "upheld", "reason": "Behovet er godt begrunnet"},
+        {"complaint-outcome": "upheld", "complaint-reason": "Behovet er godt begrunnet"},
         token_from=url,
     )
     assert response.status_code == 303

@@ -142,13 +142,15 @@ def test_third_tier_is_a_team_decision_with_a_majority(pot_world):
     w = pot_world
     request = conditional(w.group_a, w.staff_a, w.household, 60_000, category="housing_deposit")
     assert request.tier == 3
+    w.staff_a4 = add_staff("staff_a4", w.group_a)
+    w.staff_a5 = add_staff("staff_a5", w.group_a)  # a team of five: three must agree
     services.decide(request, actor=w.staff_a2, approve=True, reason="Depositum")
-    assert request.state == "requested"
-    services.decide(request, actor=w.staff_a3, approve=True, reason="Enig")
-    assert request.state == "requested"  # two of three needed approvals
+    assert request.state == "requested"  # the requester and one more: two of three
     with pytest.raises(services.PayoutError, match="already_decided"):
-        services.decide(request, actor=w.staff_a3, approve=True, reason="Igjen")
-    services.decide(request, actor=w.lead, approve=True, reason="Enig, teamet har snakket")
+        services.decide(request, actor=w.staff_a2, approve=True, reason="Igjen")
+    with pytest.raises(services.PayoutError, match="own_request"):
+        services.decide(request, actor=w.staff_a, approve=True, reason="Min egen")
+    services.decide(request, actor=w.staff_a3, approve=True, reason="Enig, teamet har snakket")
     assert request.state == "approved"
     assert services.ledger_problems() == []
 
@@ -156,11 +158,13 @@ def test_third_tier_is_a_team_decision_with_a_majority(pot_world):
 def test_third_tier_is_rejected_once_a_majority_is_out_of_reach(pot_world):
     w = pot_world
     request = conditional(w.group_a, w.staff_a, w.household, 60_000, category="debt")
-    w.staff_a4 = add_staff("staff_a4", w.group_a)  # a team of four: three approvals needed
+    w.staff_a4 = add_staff("staff_a4", w.group_a)  # a team of four: three must agree
     services.decide(request, actor=w.staff_a2, approve=False, reason="For mye nå")
-    assert request.state == "requested"  # three others may still approve
+    assert request.state == "requested"  # a3, a4 and the lead may still agree
     services.decide(request, actor=w.staff_a3, approve=False, reason="Vent til neste år")
-    assert request.state == "rejected"  # only two could approve now
+    assert request.state == "requested"  # the requester, a4 and the lead would still be three
+    services.decide(request, actor=w.staff_a4, approve=False, reason="Enig med de andre")
+    assert request.state == "rejected"  # at most two could agree now
     assert services.balances(services.pot_for_group(w.group_a)).reserved == 0
 
 
@@ -172,7 +176,7 @@ def test_cancel_after_approval_releases_the_money(pot_world):
     pot = services.pot_for_group(w.group_a)
     assert services.balances(pot).available == 10_000_000
     assert request.state == "cancelled"
-    with pytest.raises(services.PayoutError, match="not_approved|not_open"):
+    with pytest.raises(services.PayoutError, match=r"not_approved|not_open"):
         services.pay(request, actor=w.staff_a)
     assert services.ledger_problems() == []
 
@@ -277,35 +281,35 @@ def test_staff_request_approve_and_pay_through_the_forms(client, pot_world):
     assert services.ledger_problems() == []
 
 
-@pytest.mark.parametrize(
-    ("amount", "message"),
-    [
-        ("0", "more than zero"),
-        ("-100", "can't be negative"),
-        ("mye", "in numbers"),
-        ("100,555", "two decimals"),
-        ("200 000", "not enough money"),
-    ],
-)
-def test_bad_amounts_are_refused_and_nothing_is_written(client, pot_world, amount, message):
+BAD_AMOUNTS = [
+    ("0", "more than zero"),
+    ("-100", "can't be negative"),
+    ("mye", "in numbers"),
+    ("100,555", "two decimals"),
+    ("200 000", "not enough money"),
+]
+
+
+def test_bad_amounts_are_refused_and_nothing_is_written(client, pot_world):
     w = pot_world
     log_in(client, w.staff_a)
     before = counts()
-    response = post_form(
-        client,
-        f"/groups/{w.group_a.id}/payouts/new",
-        {
-            "recipient": f"h{w.household.id}",
-            "title": "Noe",
-            "amount": amount,
-            "category": "groceries",
-            "payment_method": "bank_transfer",
-        },
-        headers=EN,
-    )
-    assert response.status_code == 200
-    assert message in response.get_data(as_text=True)
-    assert counts() == before
+    for amount, message in BAD_AMOUNTS:
+        response = post_form(
+            client,
+            f"/groups/{w.group_a.id}/payouts/new",
+            {
+                "recipient": f"h{w.household.id}",
+                "title": "Noe",
+                "amount": amount,
+                "category": "groceries",
+                "payment_method": "bank_transfer",
+            },
+            headers=EN,
+        )
+        assert response.status_code == 200, amount
+        assert message in response.get_data(as_text=True), amount
+        assert counts() == before
 
 
 def test_a_decision_without_a_reason_or_by_the_requester_is_refused(client, pot_world):
@@ -400,6 +404,9 @@ def test_a_peer_drafts_with_a_family_and_sees_only_their_drafts(client, pot_worl
     assert draft.state == "draft" and draft.drafted_by_id == w.peer_a.id
     listing = client.get(f"/groups/{w.group_a.id}/payouts").get_data(as_text=True)
     assert "Vinterjakke" in listing and "Ikke din" not in listing
+    partial = client.get(f"/groups/{w.group_a.id}/payouts", headers={"HX-Request": "true"})
+    assert "Vinterjakke" in partial.get_data(as_text=True)
+    assert "<html" not in partial.get_data(as_text=True)  # htmx gets only the list
     assert client.get(f"/groups/{w.group_a.id}/payouts/{other.id}").status_code == 404
     staff = client.application.test_client()
     log_in(staff, w.staff_a)
@@ -407,3 +414,26 @@ def test_a_peer_drafts_with_a_family_and_sees_only_their_drafts(client, pot_worl
     assert post_form(staff, f"{url}/submit", {}, token_from=url).status_code == 303
     db.session.expire_all()
     assert db.session.get(PayoutRequest, draft.id).state == "requested"
+
+
+def test_the_group_log_does_not_show_a_private_payouts_reason(client, pot_world):
+    w = pot_world
+    request = conditional(w.group_a, w.staff_a, w.household, 1_000)
+    services.decide(request, actor=w.staff_a, approve=True, reason="Mor er syk og trenger hjelp")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "payout.approved"))
+    assert event.details["private_reason"] == "Mor er syk og trenger hjelp"
+    log_in(client, w.peer_a)
+    log_page = client.get(f"/groups/{w.group_a.id}/audit").get_data(as_text=True)
+    assert "payout.approved" in log_page and "Mor er syk" not in log_page
+
+
+def test_a_team_too_small_for_a_team_decision_keeps_the_request_open(client, world):
+    fund(world.group_b, world.lead)
+    household = family(world.group_b, world.staff_b, world.member_b)
+    request = conditional(world.group_b, world.staff_b, household, 60_000)
+    services.decide(request, actor=world.lead, approve=True, reason="Enig")
+    assert request.state == "requested"  # an approval is never turned into a rejection
+    assert services.team_too_small(request)
+    log_in(client, world.staff_b)
+    page = client.get(f"/groups/{world.group_b.id}/payouts/{request.id}", headers=EN)
+    assert "too few staff members" in page.get_data(as_text=True)

@@ -23,7 +23,9 @@ def comment_count() -> int:
 def kinds_for(user) -> list[str]:
     return list(
         db.session.scalars(
-            select(Notification.kind).where(Notification.user_id == user.id).order_by(Notification.id)
+            select(Notification.kind)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id)
         )
     )
 
@@ -31,19 +33,31 @@ def kinds_for(user) -> list[str]:
 def test_comment_and_reply_with_plain_forms(client, login, world):
     proposal = make_proposal(make_round(world), world.member_a)
     login(world.peer_a)
-    response = post_form(client, urls(proposal)["comments"], {"body": "Hvor mange timer?"}, token_from=urls(proposal)["page"])
+    response = post_form(
+        client,
+        urls(proposal)["comments"],
+        {"body": "Hvor mange timer?"},
+        token_from=urls(proposal)["page"],
+    )
     assert response.status_code == 303 and "#comment-" in response.location
     first = db.session.scalar(select(Comment))
     author = client.application.test_client()
     log_in(author, world.member_a)
     reply = post_form(
-        author, urls(proposal)["comments"], {"body": "Ti hver.", "parent_id": str(first.id)},
+        author,
+        urls(proposal)["comments"],
+        {"body": "Ti hver.", "parent_id": str(first.id)},
         token_from=urls(proposal)["page"],
     )
     assert reply.status_code == 303
     # A reply to a reply joins the same thread: one level only.
     second = db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
-    post_form(client, urls(proposal)["comments"], {"body": "Takk!", "parent_id": str(second.id)}, token_from=urls(proposal)["page"])
+    post_form(
+        client,
+        urls(proposal)["comments"],
+        {"body": "Takk!", "parent_id": str(second.id)},
+        token_from=urls(proposal)["page"],
+    )
     replies = db.session.scalars(select(Comment).where(Comment.parent_id.is_not(None))).all()
     assert {r.parent_id for r in replies} == {first.id} and len(replies) == 2
     assert "proposals.comment" in kinds_for(world.member_a)
@@ -56,8 +70,11 @@ def test_comment_inline_with_htmx_returns_the_partial(client, login, world):
     proposal = make_proposal(make_round(world), world.member_a)
     login(world.peer_a)
     response = post_form(
-        client, urls(proposal)["comments"], {"body": "<b>Bra</b> idé"},
-        token_from=urls(proposal)["page"], headers=HTMX,
+        client,
+        urls(proposal)["comments"],
+        {"body": "<b>Bra</b> idé"},
+        token_from=urls(proposal)["page"],
+        headers=HTMX,
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -74,8 +91,11 @@ def test_empty_or_too_long_comments_are_refused(client, login, world):
     login(world.peer_a)
     for body, message in (("  ", "Please fill in this field"), ("x" * 2001, "at most 2000")):
         response = post_form(
-            client, urls(proposal)["comments"], {"body": body},
-            token_from=urls(proposal)["page"], headers=EN,
+            client,
+            urls(proposal)["comments"],
+            {"body": body},
+            token_from=urls(proposal)["page"],
+            headers=EN,
         )
         assert response.status_code == 200 and message in response.get_data(as_text=True)
     assert comment_count() == 0
@@ -140,7 +160,15 @@ def test_a_deleted_comment_leaves_a_stub_and_its_replies(client, login, world):
     log_in(other, world.member_a)
     reply = db.session.scalars(select(Comment).where(Comment.parent_id == comment.id)).one()
     other_delete = f"{urls(proposal)['comments']}/{reply.id}/delete"
-    assert post_form(other, f"{urls(proposal)['comments']}/{comment.id}/delete", {}, token_from=urls(proposal)["page"]).status_code == 404
+    assert (
+        post_form(
+            other,
+            f"{urls(proposal)['comments']}/{comment.id}/delete",
+            {},
+            token_from=urls(proposal)["page"],
+        ).status_code
+        == 404
+    )
     assert post_form(other, other_delete, {}, token_from=urls(proposal)["page"]).status_code == 303
 
 
@@ -148,17 +176,24 @@ def test_support_is_one_per_member_and_counted(client, login, world):
     proposal = make_proposal(make_round(world), world.member_a)
     login(world.peer_a)
     for _ in range(2):
-        response = post_form(client, urls(proposal)["support"], {"support": "1"}, token_from=urls(proposal)["page"])
+        response = post_form(
+            client, urls(proposal)["support"], {"support": "1"}, token_from=urls(proposal)["page"]
+        )
         assert response.status_code == 303
     assert services.support_count(proposal) == 1
     partial = post_form(
-        client, urls(proposal)["support"], {"support": "0"},
-        token_from=urls(proposal)["page"], headers={**HTMX, **EN},
+        client,
+        urls(proposal)["support"],
+        {"support": "0"},
+        token_from=urls(proposal)["page"],
+        headers={**HTMX, **EN},
     )
     html = partial.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="support"') and "0 supporters" in html
     assert db.session.scalar(select(func.count()).select_from(Support)) == 0
-    post_form(client, urls(proposal)["support"], {"support": "1"}, token_from=urls(proposal)["page"])
+    post_form(
+        client, urls(proposal)["support"], {"support": "1"}, token_from=urls(proposal)["page"]
+    )
     page = client.get(urls(proposal)["page"], headers=EN).get_data(as_text=True)
     assert "1 supporter" in page and 'aria-pressed="true"' in page
 
@@ -183,3 +218,50 @@ def test_another_groups_member_sees_and_does_nothing(client, login, world):
     for path in (token_page, urls(proposal)["versions"], urls(proposal)["comments"]):
         assert outsider.get(path).status_code == 404
     assert comment_count() == 1 and services.support_count(proposal) == 0
+
+
+def test_a_members_proposals_comments_and_support_are_in_their_data_export(world):
+    from pb.accounts.services import export_user_data
+
+    proposal = make_proposal(make_round(world), world.member_a)
+    services.add_comment(proposal, author=world.member_a, body="Min kommentar")
+    services.set_support(proposal, world.member_a, support=True)
+    mine = export_user_data(world.member_a)["proposals"]
+    assert mine["proposals"][0]["title"] == "Kjøretimer for alle"
+    assert mine["comments"][0]["text"] == "Min kommentar"
+    assert mine["supported"] == ["Kjøretimer for alle"]
+
+
+def test_every_page_renders_for_the_people_who_use_it(client, world):
+    from pb.proposals import moderation
+
+    budget_round = make_round(world)
+    proposal = make_proposal(budget_round, world.member_a)
+    comment = services.add_comment(proposal, author=world.member_a, body="Hei")
+    case = moderation.escalate(proposal, actor=world.peer_a, message="Se på dette")
+    u = urls(proposal)
+    group = f"/groups/{world.group_a.id}"
+    author = client.application.test_client()
+    log_in(author, world.member_a)
+    for path in (
+        f"{group}/rounds",
+        f"{group}/rounds/{budget_round.id}",
+        f"{group}/rounds/{budget_round.id}/proposals/new",
+        u["page"],
+        u["page"] + "?original=1",
+        u["edit"],
+        u["versions"],
+        u["translate"],
+        f"{u['comments']}/{comment.id}/edit",
+    ):
+        assert author.get(path, headers=EN).status_code == 200, path
+    peer = client.application.test_client()
+    log_in(peer, world.peer_a)
+    for path in (
+        u["report"],
+        f"{u['comments']}/{comment.id}/report",
+        f"{group}/moderation",
+        f"{group}/moderation/cases/{case.id}",
+        f"{group}/rounds/new",
+    ):
+        assert peer.get(path, headers=EN).status_code == 200, path

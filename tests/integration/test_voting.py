@@ -398,3 +398,13 @@ def test_a_round_is_counted_when_voting_closes(world):
     # Greedy completion also buys what nobody chose if it fits, exactly as pabutools does.
     assert result.selected[0] == a and result.counted_by_id is None
     assert services.run_scheduled()["rounds counted"] == 0
+
+
+def test_my_ballots_are_in_my_data_export(client, login, world):
+    budget_round = voting_round(world)
+    a = proposal_ids(budget_round)[0]
+    services.cast_ballot(budget_round, world.member_a, [a])
+    login(world.member_a)
+    data = json.loads(client.get("/account/data.json").get_data(as_text=True))
+    assert data["ballots"][0]["choices"] == [a]
+    assert data["ballots"][0]["round"] == "Sommer 2026"

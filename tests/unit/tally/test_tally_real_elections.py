@@ -53,6 +53,7 @@ SORTED_BY_PABUTOOLS = {"seq_phragmen"}  # pabutools returns Phragmén's outcome 
 SMALL_ADD1 = {name for name in COPIED if EXPECTED[name]["rules"]["mes_cost_add1"]["time_s"] < 1}
 
 _ELECTIONS: dict[str, object] = {}
+_RESULTS: dict[tuple[str, str], list[str]] = {}
 
 
 def election(name: str, folder: Path = DATA):
@@ -91,9 +92,22 @@ def test_the_copied_files_cover_every_vote_type():
         assert len(e.ballots) == EXPECTED[name]["stats"]["num_voters"]
 
 
+def outcome(name: str, rule: str, folder: Path = DATA) -> list[str]:
+    """Our outcome for a rule of the expected outcomes; MES with Add1 is computed once."""
+    if rule == "mes_cost_add1":  # the MES part of mes_cost_add1_greedy
+        outcome(name, "mes_cost_add1_greedy", folder)
+        return _RESULTS[name, rule]
+    if (name, rule) not in _RESULTS:
+        result = tally(election(name, folder), OURS[rule])
+        _RESULTS[name, rule] = result.selected
+        if rule == "mes_cost_add1_greedy":
+            _RESULTS[name, "mes_cost_add1"] = [s.project for s in result.trace if s.phase == "mes"]
+    return _RESULTS[name, rule]
+
+
 @pytest.mark.parametrize(("name", "rule"), list(expected_cases(COPIED)))
 def test_copied_file_matches_stored_pabutools_outcome(name, rule):
-    check(name, rule, tally(election(name), OURS[rule]).selected)
+    check(name, rule, outcome(name, rule))
 
 
 @pytest.mark.parametrize("name", COPIED)
@@ -137,7 +151,7 @@ def test_copied_file_matches_pabutools_run_now(name):
                 [{"sat_class": Cost_Sat, "voter_budget_increment": 1}, {"sat_class": Cost_Sat}],
             )
         )
-        assert tally(e, "mes_cost_add1_greedy").selected == add1
+        assert outcome(name, "mes_cost_add1_greedy") == add1
         if cumulative:
             sat = Additive_Cardinal_Sat
             add1_points = names(
@@ -190,5 +204,4 @@ def shared_file(name: str) -> Path:
 
 @pytest.mark.parametrize(("name", "rule"), list(expected_cases(LARGE)))
 def test_large_file_matches_stored_pabutools_outcome(name, rule):
-    e = election(name, shared_file(name).parent)
-    check(name, rule, tally(e, OURS[rule]).selected)
+    check(name, rule, outcome(name, rule, shared_file(name).parent))

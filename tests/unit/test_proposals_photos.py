@@ -1,0 +1,83 @@
+"""Photos are decoded and re-encoded: no EXIF (no GPS), at most 1600 px, a 400 px thumbnail, and
+anything that is not an honest JPEG, PNG or WebP is refused."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from pb.proposals.photos import MAX_BYTES, PhotoError, prepare_photo
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> io.BytesIO:
+    out = io.BytesIO()
+    image.save(out, format=fmt, **options)
+    out.seek(0)
+    return out
+
+
+def gps_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0110] = "Phone 12"  # Model
+    exif[0x0112] = 6  # Orientation: rotated; the output is turned upright
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (63.0, 25.0, 50.0), 3: "E", 4: (10.0, 23.0, 40.0)})
+    return exif
+
+
+def test_gps_and_every_other_exif_tag_is_stripped_and_the_photo_turned_upright():
+    source = encoded(Image.new("RGB", (3000, 2000), "red"), "JPEG", exif=gps_exif())
+    with Image.open(source) as check:
+        assert check.getexif().get_ifd(0x8825)  # the fixture really has GPS
+    source.seek(0)
+    photo = prepare_photo(source)
+    with Image.open(io.BytesIO(photo.full)) as image:
+        assert image.format == "JPEG"
+        assert image.size == (1067, 1600)  # turned upright by the orientation tag, then shrunk
+        assert len(image.getexif()) == 0 and "exif" not in image.info
+    assert b"Phone 12" not in photo.full and b"Exif" not in photo.full
+    with Image.open(io.BytesIO(photo.thumbnail)) as thumbnail:
+        assert max(thumbnail.size) == 400
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_png_and_webp_with_transparency_are_accepted(fmt):
+    photo = prepare_photo(encoded(Image.new("RGBA", (500, 300), (0, 0, 255, 100)), fmt))
+    with Image.open(io.BytesIO(photo.full)) as image:
+        assert (image.format, image.size, image.mode) == ("JPEG", (500, 300), "RGB")
+
+
+def test_too_many_bytes_is_refused_before_decoding():
+    with pytest.raises(PhotoError) as error:
+        prepare_photo(io.BytesIO(b"\xff\xd8" + b"\x00" * MAX_BYTES))
+    assert error.value.code == "too_large"
+
+
+def test_a_decompression_bomb_is_refused():
+    bomb = encoded(Image.new("1", (9000, 9000)), "PNG")
+    assert len(bomb.getvalue()) < MAX_BYTES
+    with pytest.raises(PhotoError) as error:
+        prepare_photo(bomb)
+    assert error.value.code == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (encoded(Image.new("RGB", (10, 10)), "GIF").getvalue(), "wrong_type"),
+        (encoded(Image.new("RGB", (10, 10)), "BMP").getvalue(), "wrong_type"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "wrong_type"),
+        (b"", "corrupt"),
+    ],
+)
+def test_other_formats_and_disguised_files_are_refused(content, code):
+    with pytest.raises(PhotoError) as error:
+        prepare_photo(io.BytesIO(content))
+    assert error.value.code == code
+
+
+def test_a_truncated_jpeg_is_refused():
+    data = encoded(Image.effect_noise((400, 400), 80).convert("RGB"), "JPEG").getvalue()
+    with pytest.raises(PhotoError) as error:
+        prepare_photo(io.BytesIO(data[: len(data) // 2]))
+    assert error.value.code == "corrupt"
