@@ -72,6 +72,14 @@ def _init_extensions(app: Flask) -> None:
     login.login_message = None
     login.session_protection = "strong"
 
+    @login.unauthorized_handler
+    def log_in_first():
+        target = url_for("accounts.login", next=request.full_path.rstrip("?"))
+        if request.headers.get("HX-Request"):
+            # An htmx swap (a poll, an inline form) must not put the log-in page inside the page.
+            return "", 401, {"HX-Redirect": target}
+        return redirect(target)
+
     @login.user_loader
     def load_user(user_id: str):
         from pb.accounts.models import User

@@ -87,3 +87,11 @@ def urls(proposal) -> dict[str, str]:
         "photo": base + "/photo/full",
         "thumb": base + "/photo/thumb",
     }
+
+
+def fresh(model, ident):
+    """Read a row again from the database, not from the session's identity map."""
+    from pb.extensions import db
+
+    db.session.expire_all()
+    return db.session.get(model, ident)

@@ -219,9 +219,11 @@ def issue_reset_code(group_id: int, membership_id: int):
 def audit_log(group_id: int):
     access = group_access(group_id)
     require(access.can_moderate)
+    # Who voted is kept in the audit table but not shown here: the group sees only turnout.
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.group_id == access.group.id)
+        .where(AuditEvent.action.not_like("ballot.%"))
         .order_by(AuditEvent.id.desc())
         .limit(200)
     ).all()

@@ -136,7 +136,7 @@ def decide_complaint(
         fresh = db.session.scalar(
             select(PayoutComplaint)
             .where(PayoutComplaint.id == complaint.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
         problem = complaint_decision_problem(fresh, actor)

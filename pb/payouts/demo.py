@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from pb.extensions import db
-from pb.groups.models import Group, Membership, ProgrammeRole
+from pb.groups.models import Group
 from pb.money import ORE_PER_KRONE
 from pb.payouts import requests as payouts
 from pb.payouts.complaints import file_complaint
@@ -17,17 +17,6 @@ from pb.timeutil import utcnow
 
 PLAN_PER_CHILD_KRONER = 1_600
 PLAN_PAYMENT_DAY = 20
-
-
-def _third_staff(programme, group: Group, username: str, name: str, lead):
-    """A third staff member, so that the team decisions above NOK 50,000 can be made."""
-    from pb.demo import _staff
-
-    user = _staff(username, name, lead.password_hash)
-    db.session.add(ProgrammeRole(programme=programme, user=user, role="staff"))
-    db.session.add(Membership(group=group, user=user, role="staff"))
-    db.session.flush()
-    return user
 
 
 def _staff_of(group: Group) -> dict[str, object]:
@@ -47,7 +36,6 @@ def seed_payouts_demo(programme, groups_by_name: dict[str, Group], lead) -> None
 def _seed_refugee_plans(programme, group: Group, lead) -> None:
     staff = _staff_of(group)
     fatima, eirik = staff["fatima.staff"], staff["eirik.staff"]
-    sahra = _third_staff(programme, group, "sahra.staff", "Sahra Ali", lead)
     today = utcnow().date()
     year = today.year
     for household in group.households:
@@ -60,7 +48,8 @@ def _seed_refugee_plans(programme, group: Group, lead) -> None:
             ends_on=date(year, 12, 31),
             payment_day=PLAN_PAYMENT_DAY,
         )
-        for approver in (eirik, sahra, lead):
+        # A team decision (above NOK 50,000): the requester, the other staff member and the lead.
+        for approver in (eirik, lead):
             if plan.state == "requested":
                 payouts.decide(
                     plan,
@@ -106,7 +95,6 @@ def _locale_of(household) -> str | None:
 def _seed_steady_start(programme, group: Group, lead) -> None:
     staff = _staff_of(group)
     hanne, jonas = staff["hanne.staff"], staff["jonas.staff"]
-    siri = _third_staff(programme, group, "siri.staff", "Siri Dahl", lead)
     families = {h.label: h for h in group.households}
 
     def ask(actor, family: str, kroner: int, title: str, category: str, method: str, purpose=""):
@@ -176,8 +164,7 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
     )
     for approver, reason in (
         (jonas, "Trygg bolig er det viktigste for barna nå."),
-        (siri, "Enig. Depositumet kommer tilbake til familien senere."),
-        (lead, "Teamet er enig: vi gir depositum."),
+        (lead, "Teamet er enig: vi gir depositum. Det kommer tilbake til familien senere."),
     ):
         if deposit.state == "requested":
             payouts.decide(deposit, actor=approver, approve=True, reason=reason)

@@ -65,7 +65,7 @@ def lock_pot(pot_id: int) -> Pot:
     pot = db.session.scalar(
         select(Pot)
         .where(Pot.id == pot_id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: FKs to the pot still insert
         .execution_options(populate_existing=True)
     )
     if pot is None:

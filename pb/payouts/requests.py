@@ -74,7 +74,7 @@ def _locked(request: PayoutRequest) -> tuple:
     fresh = db.session.scalar(
         select(PayoutRequest)
         .where(PayoutRequest.id == request.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return pot, fresh

@@ -47,6 +47,16 @@ bp.add_url_rule(
 )
 
 
+@bp.app_errorhandler(413)
+def _too_large(_error):
+    """A body above MAX_CONTENT_LENGTH: in practice, a photo far above the 5 MB limit."""
+    from flask import render_template
+    from flask_babel import gettext as _
+
+    message = _("The photo is too large. Choose one under 5 MB.")
+    return render_template("errors/error.html", title=_("Too large"), message=message), 413
+
+
 @bp.record_once
 def _template_helpers(state) -> None:
     """The phase banner is drawn by group_nav on every group page, so its helpers are globals."""

@@ -376,14 +376,19 @@ def can_translate(proposal: Proposal, user, *, can_moderate: bool) -> bool:
 def save_translation(
     proposal: Proposal, *, actor, language: str, title: str, description: str
 ) -> ProposalTranslation:
+    values = {
+        "title": title.strip(),
+        "description": description.strip(),
+        "translated_by_id": actor.id,
+        "updated_at": utcnow(),
+    }
     translation = proposal.translation_for(language)
     if translation is None:
-        translation = ProposalTranslation(proposal=proposal, language=language)
+        translation = ProposalTranslation(proposal=proposal, language=language, **values)
         db.session.add(translation)
-    translation.title = title.strip()
-    translation.description = description.strip()
-    translation.translated_by_id = actor.id
-    translation.updated_at = utcnow()
+    else:
+        for name, value in values.items():
+            setattr(translation, name, value)
     db.session.flush()
     record(
         "proposal.translated",

@@ -10,9 +10,17 @@ Typical use::
     result = tally(election, "mes")
     result.selected      # ['a', ...] in order of selection
     result.trace         # steps explaining every decision
+    result.details       # e.g. MES: final budget_per_voter, mes_runs
 
-    from pb.tally import tally_file
-    tally_file("election.pb", "mes")   # -> selected project ids
+    from pb.tally import read_pabulib, tally_file, write_pabulib
+    tally_file("election.pb", "mes")   # -> selected project ids; PabulibError if malformed
+
+Trace steps (all amounts exact Fractions in money units; ``str(step)`` is a one-line
+explanation): :class:`GreedyStep` (votes or points, cost, fits, budget left), :class:`MesStep`
+(round, rho, how many voters paid their full ``share`` and how many paid all they had left),
+:class:`MesSkipStep` (what a project's supporters had left when MES stopped),
+:class:`ZeroCostStep`, :class:`PhragmenStep` (load at which a project was bought). A step's
+``phase`` says which part of the rule took it ("mes", "completion", "greedy", "phragmen").
 
 Rules (``tally(election, rule)``):
 
@@ -49,7 +57,15 @@ from .election import (
     VoteType,
     to_fraction,
 )
-from .explain import GreedyStep, MesStep, PhragmenStep, Step, TallyResult, ZeroCostStep
+from .explain import (
+    GreedyStep,
+    MesSkipStep,
+    MesStep,
+    PhragmenStep,
+    Step,
+    TallyResult,
+    ZeroCostStep,
+)
 from .greedy import greedy
 from .mes import MesTooLong, mes
 from .pabulib import PabulibError, read_pabulib, read_pabulib_string, write_pabulib
@@ -62,6 +78,7 @@ __all__ = [
     "Election",
     "ElectionError",
     "GreedyStep",
+    "MesSkipStep",
     "MesStep",
     "MesTooLong",
     "OrdinalBallot",

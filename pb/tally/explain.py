@@ -13,6 +13,7 @@ from fractions import Fraction
 
 __all__ = [
     "GreedyStep",
+    "MesSkipStep",
     "MesStep",
     "PhragmenStep",
     "Step",
@@ -131,6 +132,32 @@ class MesStep(Step):
             )
         parts.append(f"out of {self.supporters} supporters; rho {float(self.rho):.6g}")
         return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class MesSkipStep(Step):
+    """A project the Method of Equal Shares did not buy (the greedy completion may still add it).
+
+    ``supporters_money`` is what its ``supporters`` had left together when MES stopped: less than
+    the ``cost``. It is None when MES did not consider the project: nobody supports it, or (with
+    approval ballots, where the satisfaction of a project is its cost) it costs nothing.
+    """
+
+    cost: Fraction
+    supporters: int
+    supporters_money: Fraction | None
+    budget_per_voter: Fraction
+
+    def describe(self) -> str:
+        if self.supporters_money is not None:
+            return (
+                f"{self.project}: its {self.supporters} supporters had "
+                f"{format_amount(self.supporters_money)} left together, less than its cost "
+                f"{format_amount(self.cost)}: not bought with equal shares"
+            )
+        if self.supporters == 0:
+            return f"{self.project}: nobody voted for it: not bought with equal shares"
+        return f"{self.project}: costs nothing: left to the completion"
 
 
 @dataclass(frozen=True)

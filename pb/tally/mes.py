@@ -64,7 +64,7 @@ from fractions import Fraction
 import numpy as np
 
 from .election import Election, ElectionError
-from .explain import MesStep, TallyResult, ZeroCostStep
+from .explain import MesSkipStep, MesStep, TallyResult, ZeroCostStep
 from .greedy import greedy
 
 __all__ = ["MesTooLong", "mes"]
@@ -73,6 +73,21 @@ __all__ = ["MesTooLong", "mes"]
 _EPS = 1e-10
 # Above this, integer sums in float64 are no longer exact.
 _EXACT_FLOAT = 2**52
+
+
+# Above this length, BLAS (OpenBLAS) may run a dot product on several threads, which is much
+# slower than one thread when the machine is busy: longer vectors are summed by numpy itself.
+_BLAS_MAX = 8192
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b (b may be a boolean mask)."""
+    if len(a) <= _BLAS_MAX:
+        return float(a @ b)
+    return float(np.add.reduce(a * b))
+
+
+_msum = _dot
 
 
 class MesTooLong(RuntimeError):
@@ -147,6 +162,11 @@ class _Data:
         # utilities are uniform (the cost is multiplied in afterwards, in Python integers).
         self.g_w = pair_m if self.uniform else pair_m * pair_u
         self.float_sums_exact = float(self.g_w.sum()) < _EXACT_FLOAT if len(self.g_w) else True
+        # Voters who vote for each project (whatever the cost), for the explanations.
+        self.voters_for = [
+            round(x)
+            for x in np.bincount(self.g_proj, weights=pair_m, minlength=n_projects).tolist()
+        ]
         # Supporters of each project (pairs with a positive utility), by project.
         keep = np.flatnonzero(pair_u > 0)
         by_project = keep[np.argsort(self.g_proj[keep], kind="stable")]
@@ -189,12 +209,19 @@ class _Data:
 class _Run:
     """The result of one MES run: purchases in order, exact when made by `_exact_run`."""
 
-    __slots__ = ("exact", "order", "rounds")
+    __slots__ = ("exact", "left", "order", "rounds")
 
-    def __init__(self, order: list[int], rounds: list[dict] | None = None):
+    def __init__(
+        self,
+        order: list[int],
+        rounds: list[dict] | None = None,
+        left: dict[int, Fraction] | None = None,
+    ):
         self.order = order
         self.rounds = rounds
         self.exact = rounds is not None
+        # for the MES projects not bought: what their supporters had left at the end (exact)
+        self.left = left or {}
 
 
 class _Engine:
@@ -243,14 +270,14 @@ class _Engine:
         mb = m * budgets
         total_mu = d.tot_mu_f[p]
         for _ in range(12):
-            rich_mu = total_mu - float(mu @ poor)
+            rich_mu = total_mu - _msum(mu, poor)
             if rich_mu < 1e-6 * total_mu:
-                rich_mu = float(mu @ ~poor)
+                rich_mu = _msum(mu, ~poor)
                 if rich_mu <= 0:
                     rho, poor, rich_mu = self._rho_sorted(p, budgets)
                     slack = budgets - rho * u
                     break
-            rho = (c - float(mb @ poor)) / rich_mu
+            rho = (c - _msum(mb, poor)) / rich_mu
             slack = budgets - rho * u
             poor = slack < -tol
             n2 = int(np.count_nonzero(poor))
@@ -273,7 +300,7 @@ class _Engine:
         """cost / (total utility of ``payers``), exactly."""
         d = self.d
         if d.uniform:
-            return Fraction(1, round(float(d.sup_m[p] @ payers)))
+            return Fraction(1, round(_msum(d.sup_m[p], payers)))
         return Fraction(d.cost[p], self._exact_weight(p, payers))
 
     def _rho_sorted(self, p: int, budgets: np.ndarray):
@@ -324,7 +351,7 @@ class _Engine:
                 c = d.cost_f[p]
                 aerr = _EPS * (c + d.tot_m[p] * bscale)
                 h = high[g]
-                avail_h = float(d.sup_m[p] @ h)
+                avail_h = _dot(d.sup_m[p], h)
                 if avail_h < c - aerr:
                     continue  # unaffordable for good
                 if avail_h < c + aerr:
@@ -336,7 +363,7 @@ class _Engine:
                 avail_l = avail_h
                 if interval:
                     lw = low[g]
-                    avail_l = float(d.sup_m[p] @ lw)
+                    avail_l = _dot(d.sup_m[p], lw)
                     if avail_l >= c + aerr:
                         hi, hi_err, exact = self._rho(p, lw, bscale, dead[g], lo - lo_err)
                     else:
@@ -522,9 +549,9 @@ class _Engine:
         """Exact sum of m * u over p's supporters in ``mask``."""
         d = self.d
         if d.uniform:
-            return d.cost[p] * round(float(d.sup_m[p] @ mask))
+            return d.cost[p] * round(_msum(d.sup_m[p], mask))
         if d.float_sums_exact:
-            return round(float(d.sup_mu[p] @ mask))
+            return round(_msum(d.sup_mu[p], mask))
         g = d.sup_g[p][mask].tolist()  # pragma: no cover - only for huge utilities
         u = d.sup_u[p][mask].tolist()  # pragma: no cover
         return sum(d.mult_list[a] * int(b) for a, b in zip(g, u, strict=True))  # pragma: no cover
@@ -561,7 +588,7 @@ class _Engine:
                 c = d.cost_f[p]
                 aerr = _EPS * (c + d.tot_m[p] * bscale)
                 bs = budgets[g]
-                avail = float(d.sup_m[p] @ bs)
+                avail = _dot(d.sup_m[p], bs)
                 if avail < c - aerr:
                     continue
                 if avail < c + aerr and self._exact_avail(p, b, paid, exhausted) < d.cost[p]:
@@ -599,18 +626,22 @@ class _Engine:
             exhausted[poor_groups] = True
             budgets[rich_groups] = np.maximum(budgets[rich_groups] - float(rho) * u[rich], 0.0)
             paid[p] = rho
-        return _Run(order, rounds)
+        chosen = set(order)
+        left = {
+            p: self._exact_avail(p, b, paid, exhausted) for p in d.mes_projects if p not in chosen
+        }
+        return _Run(order, rounds, left)
 
     def _round_facts(self, p, rho, rich, exact_budgets, b, paid, budgets, exhausted) -> dict:
         d = self.d
         g = d.sup_g[p]
-        full = round(float(d.sup_m[p] @ rich))
+        full = round(_msum(d.sup_m[p], rich))
         rich_u = self._exact_weight(p, rich)
         bs = budgets[g]
         ex = exhausted[g]
         tol = 1e-7 * float(b)
         maybe = ~rich & ~ex
-        partial = round(float(d.sup_m[p] @ (maybe & (bs > tol))))
+        partial = round(_msum(d.sup_m[p], maybe & (bs > tol)))
         for i in np.flatnonzero(maybe & (bs <= tol)).tolist():
             gg = int(g[i])
             bx = exact_budgets[i] if i in exact_budgets else self._exact_budget(gg, b, paid)
@@ -656,7 +687,12 @@ class _Engine:
                 if best is None or rho < best[0]:
                     best = (rho, p)
             if best is None:
-                return _Run(order, rounds)
+                left = {
+                    p: sum((d.mult_list[g] * budgets[g] for g in sup[p][0]), Fraction(0))
+                    for p in d.mes_projects
+                    if p not in order
+                }
+                return _Run(order, rounds, left)
             rho, p = best
             gs, us = sup[p]
             full = partial = 0
@@ -815,6 +851,22 @@ def mes(
             )
         )
     selected = [data.ids[p] for p in zero] + [data.ids[p] for p in final_run.order]
+    bought = set(selected)
+    for p, pid in enumerate(data.ids):
+        if pid in bought:
+            continue
+        left = final_run.left.get(p)
+        trace.append(
+            MesSkipStep(
+                project=pid,
+                selected=False,
+                phase="mes",
+                cost=data.cost_frac[p],
+                supporters=data.voters_for[p],
+                supporters_money=None if left is None else left / data.scale,
+                budget_per_voter=b / data.scale,
+            )
+        )
     name = "mes_points" if points else "mes"
     if completion:
         spent = election.cost_of(selected)

@@ -83,7 +83,7 @@ def phragmen(election: Election) -> TallyResult:
         if finite:
             fin = np.array(finite, dtype=np.int64)
             loads = (
-                weights[fin, :n_levels] @ t_float[:n_levels]
+                (weights[fin, :n_levels] * t_float[:n_levels]).sum(axis=1)
                 + np.array([cost[p] for p in finite], dtype=np.float64)
             ) / score[fin]
             best = float(loads.min())

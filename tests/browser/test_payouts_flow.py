@@ -77,6 +77,8 @@ def test_propose_approve_read_in_somali_complain_and_decide(browser, live_server
     page.locator("#reason").fill(REASON_NB)
     page.locator("#reason_translation").fill(REASON_SO)
     page.locator("#translation_locale").select_option("so")
+    assert fits_the_phone(page)
+    screenshot(page, "payout-decide")
     page.locator("form[action$='/decide'] button[type=submit]").click()
     page.wait_for_url(payout_url)
     assert page.locator(".state-approved").count() == 1

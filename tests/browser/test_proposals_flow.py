@@ -90,6 +90,8 @@ def test_from_idea_to_the_ballot_on_a_phone(
     # The author's page polls the discussion: install a controllable clock before loading it.
     youth.clock.install()
     youth.goto(proposal_url)
+    # Stop the page's clock: only run_for() below moves it, however slow the machine is.
+    youth.clock.pause_at(youth.evaluate("Date.now()") + 1000)
 
     # 2. A second member comments inline (htmx) and supports.
     member = phone_for(browser, second, live_server, language)
@@ -125,6 +127,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     # 3. The peer consultant finds it in the queue and asks for a change.
     peer = phone_for(browser, world.peer_a, live_server, language)
     peer.goto(f"{live_server}/groups/{world.group_a.id}/moderation")
+    screenshot(peer, f"moderation-queue-{language}")
     peer.locator(".queue-waiting a").first.click()
     peer.locator("form[action$='/request-changes']").locator("xpath=..").locator("summary").click()
     peer.locator("form[action$='/request-changes'] textarea").fill(
@@ -159,6 +162,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     screenshot(peer, f"proposal-accepted-{language}")
     peer.goto(round_url)
     assert peer.locator(".proposal-card").count() == 1
+    screenshot(peer, f"round-{language}")
     assert no_horizontal_scroll(peer)
 
     problems = {

@@ -400,3 +400,11 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     with pytest.raises(ConfigurationError):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_an_htmx_request_after_the_session_ends_redirects_the_whole_page(client, world):
+    response = client.get(f"/groups/{world.group_a.id}", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login?next=")
+    plain = client.get(f"/groups/{world.group_a.id}")
+    assert plain.status_code == 302 and "/login?next=" in plain.location

@@ -68,22 +68,30 @@ def race(app, world, count: int) -> None:
                 actor = db.session.get(User, actor_ids[index % 2])
                 mine = db.session.get(PayoutRequest, request_ids[index])
                 neighbour = db.session.get(PayoutRequest, request_ids[(index + 1) % count])
-                barrier.wait(timeout=30)
-                attempts = [
-                    lambda: services.decide(mine, actor=actor, approve=True, reason="ok"),
-                    lambda: services.pay(mine, actor=actor, idempotency_key=f"pay-{index}-aaaa"),
-                    lambda: services.pay(mine, actor=actor, idempotency_key=f"pay-{index}-aaaa"),
-                    lambda: services.decide(neighbour, actor=actor, approve=True, reason="ok"),
-                    lambda: services.pay(
-                        neighbour, actor=actor, idempotency_key=f"nb-{index}-aaaa"
-                    ),
+                phases = [
+                    # Everyone approves their own request and their neighbour's at once: two
+                    # staff deciding the same request at the same instant, all against one pot.
+                    [
+                        lambda: services.decide(mine, actor=actor, approve=True, reason="ok"),
+                        lambda: services.decide(neighbour, actor=actor, approve=True, reason="ok"),
+                    ],
+                    # Then everyone pays both at once, and double-clicks their own payment.
+                    [
+                        lambda: services.pay(mine, actor=actor, idempotency_key=f"pay-{index}-a"),
+                        lambda: services.pay(
+                            neighbour, actor=actor, idempotency_key=f"nb-{index}-b"
+                        ),
+                        lambda: services.pay(mine, actor=actor, idempotency_key=f"pay-{index}-a"),
+                    ],
                 ]
-                for attempt in attempts:
-                    try:
-                        attempt()
-                    except services.PayoutError as refused:
-                        with lock:
-                            refusals.append(refused.code)
+                for attempts in phases:
+                    barrier.wait(timeout=60)
+                    for attempt in attempts:
+                        try:
+                            attempt()
+                        except services.PayoutError as refused:
+                            with lock:
+                                refusals.append(refused.code)
                 db.session.remove()
         except BaseException as error:  # anything else is a failure of the test
             with lock:

@@ -437,3 +437,24 @@ def test_a_team_too_small_for_a_team_decision_keeps_the_request_open(client, wor
     log_in(client, world.staff_b)
     page = client.get(f"/groups/{world.group_b.id}/payouts/{request.id}", headers=EN)
     assert "too few staff members" in page.get_data(as_text=True)
+
+
+def test_the_lead_sets_the_programmes_tiers_and_staff_cannot(client, pot_world):
+    w = pot_world
+    url = f"/programmes/{w.programme.id}/pots"
+    log_in(client, w.lead)
+    form = {
+        "tier2_from": "5 000",
+        "tier3_above": "20 000",
+        "team_min_approvers": "3",
+    }  # the self-approval box left unticked: switched off
+    assert post_form(client, url, form).status_code == 303
+    policy = services.policy_for(w.programme.id)
+    assert (policy.tier2_from_ore, policy.tier3_above_ore) == (500_000, 2_000_000)
+    assert policy.self_approval_in_lowest_tier is False
+    assert conditional(w.group_a, w.staff_a, w.household, 6_000).tier == 2
+    bad = post_form(client, url, {**form, "tier3_above": "1 000"}, headers=EN)
+    assert bad.status_code == 200 and "at least the amount" in bad.get_data(as_text=True)
+    staff = client.application.test_client()
+    log_in(staff, w.staff_a)
+    assert post_form(staff, url, form, token_from=url).status_code == 404

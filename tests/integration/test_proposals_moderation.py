@@ -10,7 +10,15 @@ from pb.proposals import moderation, services
 from pb.proposals.models import Comment, ModerationCase, Proposal
 from tests.conftest import csrf_token, post_form
 from tests.factories import log_in
-from tests.proposals_factories import EN, make_proposal, make_round, more_members, set_phase, urls
+from tests.proposals_factories import (
+    EN,
+    fresh,
+    make_proposal,
+    make_round,
+    more_members,
+    set_phase,
+    urls,
+)
 
 EDIT = {
     "title": "Kjøretimer for alle, med teori",
@@ -67,7 +75,7 @@ def test_request_changes_edit_confirm_cost_and_accept(client, world):
     )
     refused = post_form(peer, u["accept"], {}, token_from=u["page"], headers=EN)
     assert refused.status_code == 200 and "confirm the cost" in refused.get_data(as_text=True)
-    assert db.session.get(Proposal, proposal.id).status == "submitted"
+    assert fresh(Proposal, proposal.id).status == "submitted"
 
     assert (
         post_form(staff, u["cost"], {"confirmed_cost": "22 000"}, token_from=u["page"]).status_code
@@ -118,7 +126,7 @@ def test_a_cost_above_the_round_cannot_be_confirmed_or_accepted(client, world):
         staff, urls(proposal)["accept"], {}, token_from=urls(proposal)["page"], headers=EN
     )
     assert "more than the whole round" in refused.get_data(as_text=True)
-    assert db.session.get(Proposal, proposal.id).status == "submitted"
+    assert fresh(Proposal, proposal.id).status == "submitted"
 
 
 def test_reject_with_a_reason_in_the_authors_language_then_appeal_and_staff_decide(client, world):
@@ -130,7 +138,7 @@ def test_reject_with_a_reason_in_the_authors_language_then_appeal_and_staff_deci
         peer, u["reject"], {"reason_code": "", "note": ""}, token_from=u["page"], headers=EN
     )
     assert "Please fill in" in missing.get_data(as_text=True)
-    assert db.session.get(Proposal, proposal.id).status == "submitted"
+    assert fresh(Proposal, proposal.id).status == "submitted"
     response = post_form(
         peer,
         u["reject"],
@@ -200,9 +208,7 @@ def test_merge_into_a_duplicate(client, world):
         token_from=urls(original)["page"],
         headers=EN,
     )
-    assert (
-        refused.status_code == 200 and db.session.get(Proposal, original.id).status == "submitted"
-    )
+    assert refused.status_code == 200 and fresh(Proposal, original.id).status == "submitted"
 
 
 MODERATION_POSTS = {
@@ -261,7 +267,7 @@ def test_moderation_stops_when_voting_starts(client, world):
     )
     assert response.status_code == 200
     assert "voting has started" in response.get_data(as_text=True)
-    assert db.session.get(Proposal, proposal.id).status == "submitted"
+    assert fresh(Proposal, proposal.id).status == "submitted"
 
 
 def test_three_reports_hide_a_comment_and_tell_its_author(client, world):
@@ -344,7 +350,7 @@ def test_a_peer_consultant_hides_a_comment_with_a_reason(client, world):
         peer, hide_url, {"reason": ""}, token_from=urls(proposal)["page"], headers=EN
     )
     assert "Please fill in" in no_reason.get_data(as_text=True)
-    assert not db.session.get(Comment, comment.id).is_hidden
+    assert not fresh(Comment, comment.id).is_hidden
     assert (
         post_form(
             peer, hide_url, {"reason": "Banning"}, token_from=urls(proposal)["page"]
@@ -456,7 +462,7 @@ def test_staff_keep_an_escalated_hidden_proposal_visible(client, world):
         ).status_code
         == 303
     )
-    assert db.session.get(Proposal, proposal.id).on_ballot
+    assert fresh(Proposal, proposal.id).on_ballot
 
 
 def test_a_peer_consultant_restores_a_reported_proposal(client, world):
@@ -474,3 +480,24 @@ def test_a_peer_consultant_restores_a_reported_proposal(client, world):
     assert not proposal.is_hidden
     (event,) = audit("proposal.restored")
     assert (event.actor_id, event.reason) == (world.peer_a.id, "Ikke spam.")
+
+
+def test_script_in_translations_reports_messages_and_reasons_is_inert(client, world):
+    evil = "<script>alert(1)</script>"
+    proposal = make_proposal(make_round(world), world.member_a)
+    services.save_translation(
+        proposal, actor=world.peer_a, language="en", title=evil, description=evil
+    )
+    moderation.file_report(proposal, reporter=world.staff_a, reason="other", note=evil)
+    moderation.request_changes(proposal, actor=world.peer_a, message=evil)
+    moderation.escalate(proposal, actor=world.peer_a, message=evil)
+    peer = as_user(client, world.peer_a)
+    english = as_user(client, world.member_a)
+    for user_client, path in (
+        (english, urls(proposal)["page"]),
+        (peer, f"/groups/{world.group_a.id}/moderation"),
+        (english, "/notifications"),
+    ):
+        page = user_client.get(path, headers=EN).get_data(as_text=True)
+        assert evil not in page, path
+        assert "&lt;script&gt;" in page, path

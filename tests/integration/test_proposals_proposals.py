@@ -302,3 +302,18 @@ def test_a_real_gif_is_refused(client, login, world):
     )
     assert "JPEG, PNG or WebP" in response.get_data(as_text=True)
     assert proposals_count() == 0
+
+
+def test_a_huge_upload_is_refused_before_it_is_read(client, login, world):
+    budget_round = make_round(world)
+    login(world.member_a)
+    response = post_form(
+        client,
+        new_url(budget_round),
+        {**GOOD, "photo": (io.BytesIO(b"\xff\xd8" + b"0" * (9 * 1024 * 1024)), "huge.jpg")},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert response.status_code == 413
+    assert "Choose one under 5 MB" in response.get_data(as_text=True)
+    assert proposals_count() == 0

@@ -408,3 +408,12 @@ def test_my_ballots_are_in_my_data_export(client, login, world):
     data = json.loads(client.get("/account/data.json").get_data(as_text=True))
     assert data["ballots"][0]["choices"] == [a]
     assert data["ballots"][0]["round"] == "Sommer 2026"
+
+
+def test_the_group_log_does_not_show_who_voted(client, login, world):
+    budget_round = voting_round(world)
+    services.cast_ballot(budget_round, world.member_a, [proposal_ids(budget_round)[0]])
+    login(world.peer_a)
+    page = client.get(f"/groups/{world.group_a.id}/audit").get_data(as_text=True)
+    assert "ballot.cast" not in page
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "ballot.cast"))

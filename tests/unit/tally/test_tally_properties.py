@@ -7,7 +7,17 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pb.tally import Election, GreedyStep, MesStep, PhragmenStep, greedy, mes, phragmen, tally
+from pb.tally import (
+    Election,
+    GreedyStep,
+    MesSkipStep,
+    MesStep,
+    PhragmenStep,
+    greedy,
+    mes,
+    phragmen,
+    tally,
+)
 
 RULES = ["greedy", "greedy_points", "mes", "mes_cost", "mes_points", "phragmen"]
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
@@ -70,7 +80,15 @@ def test_traces_explain_the_outcome(election):
             assert step.full_payers * step.share + step.partial_total == costs[step.project]
             assert step.payers <= step.supporters
             assert step.share <= step.budget_per_voter
-            assert step.describe()
+        if isinstance(step, MesSkipStep) and step.supporters_money is not None:
+            assert step.supporters_money < step.cost
+        assert step.describe()
+    # every project is explained by the MES part, and the completion adds the rest
+    mes_part = [s for s in result.trace if s.phase == "mes"]
+    assert sorted(s.project for s in mes_part) == sorted(costs)
+    bought = [s.project for s in mes_part if s.selected]
+    completed = [s.project for s in result.trace if s.phase == "completion" and s.selected]
+    assert bought + completed == result.selected
 
     result = phragmen(election)
     loads = [s.load for s in result.trace if isinstance(s, PhragmenStep) and s.selected]
@@ -108,7 +126,8 @@ def test_points_mes_uses_the_points():
     assert tally(election, "greedy_points").selected == ["big"]
     result = tally(election, "mes_points")
     assert result.selected == ["big"]
-    (step,) = result.trace
+    step, skipped = result.trace
+    assert (skipped.project, skipped.selected, skipped.supporters_money) == ("small", False, 10)
     # every "big" supporter pays exactly all of their 5: 9 points at 5/9 per point
     assert (step.rho, step.full_payers, step.partial_payers) == (Fraction(5, 9), 10, 0)
 

@@ -101,7 +101,9 @@ def outcome(name: str, rule: str, folder: Path = DATA) -> list[str]:
         result = tally(election(name, folder), OURS[rule])
         _RESULTS[name, rule] = result.selected
         if rule == "mes_cost_add1_greedy":
-            _RESULTS[name, "mes_cost_add1"] = [s.project for s in result.trace if s.phase == "mes"]
+            _RESULTS[name, "mes_cost_add1"] = [
+                s.project for s in result.trace if s.phase == "mes" and s.selected
+            ]
     return _RESULTS[name, rule]
 
 
