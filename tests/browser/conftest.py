@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -80,3 +81,37 @@ def phone(browser):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, user) -> None:
+    """Log in through the real form, with the TOTP step when the user has one."""
+    from tests.factories import PASSWORD, totp_code
+
+    page.goto(f"{live_server}/login")
+    page.locator("#username").fill(user.username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.stack button[type=submit]").click()
+    if user.has_two_factor:
+        page.wait_for_url(re.compile(r"/login/code"))
+        page.locator("#code").fill(totp_code(user))
+        page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def log_out(page) -> None:
+    page.locator("header form[action='/logout'] button").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def phone_for(browser, live_server, user, locale: str = "nb-NO"):
+    """A fresh phone-sized browser for one person, logged in, with its console watched."""
+    context = browser.new_context(viewport=PHONE, locale=locale, device_scale_factor=1)
+    page = context.new_page()
+    page.problems = PageProblems(page)
+    log_in(page, live_server, user)
+    return page
+
+
+def fits_the_screen(page) -> bool:
+    """Nothing scrolls sideways: the page works at this width."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -5,15 +5,11 @@ import re
 import pytest
 
 from pb.groups import services as groups
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import fits_the_screen, screenshot
 from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 ARABIC = re.compile(r"[\u0600-\u06FF]")
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_join_log_in_switch_to_arabic_and_log_out(phone, live_server, world):
@@ -37,7 +33,7 @@ def test_join_log_in_switch_to_arabic_and_log_out(phone, live_server, world):
     page.locator("#password").fill("my bike is green")
     page.locator("form.stack button[type=submit]").click()
     page.wait_for_url(re.compile(r"/$"))
-    assert no_horizontal_scroll(page)
+    assert fits_the_screen(page)
 
     # Switch to Arabic from the language menu on the page.
     page.locator("details.language-switcher summary").click()
@@ -52,7 +48,7 @@ def test_join_log_in_switch_to_arabic_and_log_out(phone, live_server, world):
     # The mirrored layout: the brand sits at the right edge in right-to-left.
     brand = page.locator(".brand").bounding_box()
     assert brand["x"] > 390 / 2 - brand["width"]
-    assert no_horizontal_scroll(page)
+    assert fits_the_screen(page)
     screenshot(page, "home-ar")
 
     page.locator("header form[action='/logout'] button").click()
@@ -105,7 +101,7 @@ def test_join_works_with_javascript_off(browser, live_server, world):
     page.locator("details.language-switcher summary").click()
     page.get_by_role("button", name="Soomaali").click()
     assert page.locator("html").get_attribute("lang") == "so"
-    assert no_horizontal_scroll(page)
+    assert fits_the_screen(page)
     screenshot(page, "group-so-nojs-360")
     context.close()
 

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from pb.extensions import db
-from tests.browser.conftest import CHROMIUM, PHONE, PageProblems, screenshot
-from tests.factories import PASSWORD, add_to_group, make_user, totp_code
+from tests.browser.conftest import CHROMIUM, PHONE, fits_the_screen, log_in, phone_for, screenshot
+from tests.factories import add_to_group, make_user
 from tests.proposals_factories import make_round
 
 pytestmark = pytest.mark.browser
@@ -29,26 +29,6 @@ def photo_file(tmp_path) -> str:
     return str(path)
 
 
-def phone_for(browser, user, live_server, locale: str):
-    context = browser.new_context(viewport=PHONE, locale=locale, device_scale_factor=1)
-    page = context.new_page()
-    page.problems = PageProblems(page)
-    page.goto(f"{live_server}/login")
-    page.locator("#username").fill(user.username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    if user.has_two_factor:
-        page.wait_for_url(re.compile(r"/login/code"))
-        page.locator("#code").fill(totp_code(user))
-        page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
-    return page
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.parametrize("language", ["nb", "ar"])
 def test_from_idea_to_the_ballot_on_a_phone(
     browser, live_server, world, uploads, tmp_path, language
@@ -64,7 +44,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     title = "Kjøretimer for alle" if language == "nb" else "دروس القيادة للجميع"
 
     # 1. The youth proposes, with a photo, starting from the group page.
-    youth = phone_for(browser, world.member_a, live_server, language)
+    youth = phone_for(browser, live_server, world.member_a, language)
     youth.goto(f"{live_server}/groups/{world.group_a.id}")
     html = youth.locator("html")
     assert html.get_attribute("lang") == language
@@ -85,7 +65,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     assert youth.locator("h1").inner_text() == title
     assert "<script>alert(1)</script>" in youth.locator(".description").inner_text()
     assert youth.locator(".proposal-photo img").evaluate("img => img.naturalWidth") == 1600
-    assert no_horizontal_scroll(youth)
+    assert fits_the_screen(youth)
 
     # The author's page polls the discussion: install a controllable clock before loading it.
     youth.clock.install()
@@ -94,7 +74,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     youth.clock.pause_at(youth.evaluate("Date.now()") + 1000)
 
     # 2. A second member comments inline (htmx) and supports.
-    member = phone_for(browser, second, live_server, language)
+    member = phone_for(browser, live_server, second, language)
     member.goto(proposal_url)
     member.locator(".comment-form textarea").fill("Så bra idé! Jeg er med.")
     member.locator(".comment-form button[type=submit]").click()
@@ -125,7 +105,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     youth.wait_for_selector(".comments .comment:has-text('Jeg også!')")
 
     # 3. The peer consultant finds it in the queue and asks for a change.
-    peer = phone_for(browser, world.peer_a, live_server, language)
+    peer = phone_for(browser, live_server, world.peer_a, language)
     peer.goto(f"{live_server}/groups/{world.group_a.id}/moderation")
     screenshot(peer, f"moderation-queue-{language}")
     peer.locator(".queue-waiting a").first.click()
@@ -147,7 +127,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     assert "Femten timer" in youth.locator(".description").inner_text()
 
     # 5. Staff confirm the cost.
-    staff = phone_for(browser, world.staff_a, live_server, language)
+    staff = phone_for(browser, live_server, world.staff_a, language)
     staff.goto(proposal_url)
     staff.locator("form[action$='/cost']").locator("xpath=..").locator("summary").click()
     staff.locator("#confirmed_cost").fill("24 000")
@@ -163,7 +143,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     peer.goto(round_url)
     assert peer.locator(".proposal-card").count() == 1
     screenshot(peer, f"round-{language}")
-    assert no_horizontal_scroll(peer)
+    assert fits_the_screen(peer)
 
     problems = {
         name: page.problems.messages
@@ -181,10 +161,7 @@ def test_discussion_works_without_javascript(browser, live_server, world):
     proposal = make_proposal(budget_round, world.member_a)
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.locator("#username").fill(world.peer_a.username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
+    log_in(page, live_server, world.peer_a)
     url = (
         f"{live_server}/groups/{world.group_a.id}/rounds/{budget_round.id}/proposals/{proposal.id}"
     )

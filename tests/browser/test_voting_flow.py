@@ -6,28 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from pb.voting import services
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, totp_code
+from tests.browser.conftest import log_in, log_out, screenshot
 from tests.integration.voting_helpers import proposal_ids, voting_round
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, user, *, code=False):
-    page.goto(f"{live_server}/login")
-    page.locator("#username").fill(user.username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    if code:
-        page.wait_for_url(re.compile(r"/login/code"))
-        page.locator("#code").fill(totp_code(user))
-        page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
-
-
-def log_out(page):
-    page.locator("header form[action='/logout'] button").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_knapsack_ballot_count_and_explanation(phone, live_server, world):
@@ -71,7 +53,7 @@ def test_knapsack_ballot_count_and_explanation(phone, live_server, world):
     assert page.problems.messages == []
     log_out(page)
 
-    log_in(page, live_server, world.staff_a, code=True)
+    log_in(page, live_server, world.staff_a)
     page.goto(round_url)
     page.locator(".voting-panel form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/results$"))
