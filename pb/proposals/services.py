@@ -416,16 +416,22 @@ def comments_for(proposal: Proposal) -> list[Comment]:
     )
 
 
-def comment_count(proposal: Proposal) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Comment)
+def comment_counts(proposals: list[Proposal]) -> dict[int, int]:
+    """Visible comments per proposal, in one query for a whole list of cards."""
+    rows = db.session.execute(
+        select(Comment.proposal_id, func.count())
         .where(
-            Comment.proposal_id == proposal.id,
+            Comment.proposal_id.in_([p.id for p in proposals]),
             Comment.deleted_at.is_(None),
             Comment.hidden_at.is_(None),
         )
+        .group_by(Comment.proposal_id)
     )
+    return dict(rows.all())
+
+
+def comment_count(proposal: Proposal) -> int:
+    return comment_counts([proposal]).get(proposal.id, 0)
 
 
 def add_comment(proposal: Proposal, *, author, body: str, parent: Comment | None = None) -> Comment:
@@ -503,10 +509,18 @@ def delete_comment(comment: Comment, *, actor) -> None:
     db.session.commit()
 
 
-def support_count(proposal: Proposal) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Support).where(Support.proposal_id == proposal.id)
+def support_counts(proposals: list[Proposal]) -> dict[int, int]:
+    """Supporters per proposal, in one query for a whole list of cards."""
+    rows = db.session.execute(
+        select(Support.proposal_id, func.count())
+        .where(Support.proposal_id.in_([p.id for p in proposals]))
+        .group_by(Support.proposal_id)
     )
+    return dict(rows.all())
+
+
+def support_count(proposal: Proposal) -> int:
+    return support_counts([proposal]).get(proposal.id, 0)
 
 
 def supports(proposal: Proposal, user) -> bool:

@@ -93,6 +93,8 @@ def round_page(group_id: int, round_id: int):
         propose_problem = None
     except ProposalError as error:
         propose_problem = error
+    supporters = services.support_counts(proposals)
+    comments = services.comment_counts(proposals)
     return render_template(
         "proposals/round.html",
         access=access,
@@ -105,8 +107,8 @@ def round_page(group_id: int, round_id: int):
         propose_problem=propose_problem and _error_text(propose_problem),
         mine=services.proposals_by(budget_round, current_user),
         phase_form=forms.PhaseForm(),
-        support_count=services.support_count,
-        comment_count=services.comment_count,
+        support_count=lambda proposal: supporters.get(proposal.id, 0),
+        comment_count=lambda proposal: comments.get(proposal.id, 0),
         shown_text=shown_text,
     )
 
