@@ -408,3 +408,34 @@ def test_an_htmx_request_after_the_session_ends_redirects_the_whole_page(client,
     assert response.headers["HX-Redirect"].startswith("/login?next=")
     plain = client.get(f"/groups/{world.group_a.id}")
     assert plain.status_code == 302 and "/login?next=" in plain.location
+
+
+def test_login_rate_limit_can_live_in_redis(database_url):
+    """Several app servers share their limits through Redis (RATELIMIT_STORAGE_URI)."""
+    import os
+
+    import redis
+
+    from tests.conftest import make_test_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError as error:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"Redis is not reachable at {url}: {error}")
+        pytest.skip(f"Redis is not reachable at {url}; start it to run this test.")
+    first = make_test_app(database_url, LOGIN_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=url)
+    second = make_test_app(database_url, LOGIN_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=url)
+    with first.app_context():
+        make_user("someone")
+        attempt = {"username": "someone", "password": "not it at all"}
+        # Two tries on one server and one on the other use up the shared limit.
+        codes = [post_form(first.test_client(), "/login", attempt).status_code for _ in range(2)]
+        codes.append(post_form(second.test_client(), "/login", attempt).status_code)
+        codes.append(post_form(second.test_client(), "/login", attempt).status_code)
+        assert codes == [200, 200, 200, 429]
+        assert redis.Redis.from_url(url).dbsize() > 0
+        db.session.remove()
+        db.engine.dispose()
+    redis.Redis.from_url(url).flushdb()
