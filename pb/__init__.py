@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pb.config import ROOT, load_config
 from pb.extensions import babel, csrf, db, htmx, limiter, login, migrate
 from pb.i18n import LANGUAGES, select_locale, text_direction, warn_about_unsupported_lang
+from pb.ids import BoundedIntegerConverter, whole_number
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -46,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["TRUST_PROXY_HEADERS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    app.url_map.converters["int"] = BoundedIntegerConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -85,7 +87,8 @@ def _init_extensions(app: Flask) -> None:
         from pb.accounts.models import User
 
         raw_id, _sep, token = user_id.partition(".")
-        user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
+        user_id = whole_number(raw_id)
+        user = db.session.get(User, user_id) if user_id is not None else None
         if user is None or user.session_token != token or not user.is_active:
             return None
         return user

@@ -10,7 +10,13 @@ def safe_next(default_endpoint: str = "groups.home", **values) -> str:
     """The `next` target if it stays on this site, else a default; no open redirects."""
     target = request.values.get("next") or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    # Browsers read a backslash as a slash: "/\\evil.example" would leave the site.
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not parts.netloc
+    ):
         return target
     return url_for(default_endpoint, **values)
 

@@ -21,6 +21,7 @@ from pb.extensions import db, limiter
 from pb.groups import services as groups
 from pb.groups.services import GroupError
 from pb.i18n import is_supported
+from pb.ids import whole_number
 from pb.web import redirect_next, see_other
 
 PENDING_USER = "pending_user"
@@ -60,7 +61,8 @@ def login():
 def _pending_user() -> User | None:
     pending = session.get(PENDING_USER) or ""
     user_id, _sep, token = pending.partition(".")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id = whole_number(user_id)
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or user.session_token != token or not user.is_active:
         return None
     return user

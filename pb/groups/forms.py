@@ -4,6 +4,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, ValidationError
 
 from pb.forms import max_length, optional, required
+from pb.ids import whole_number
 from pb.timeutil import utcnow
 
 
@@ -41,7 +42,8 @@ class HouseholdForm(FlaskForm):
         if len(parts) > 20:
             raise ValidationError(_l("At most 20 children per household."))
         for part in parts:
-            if not part.isdigit() or not this_year - 30 <= int(part) <= this_year:
+            year = whole_number(part)
+            if year is None or not this_year - 30 <= year <= this_year:
                 raise ValidationError(
                     _l(
                         "Write each birth year as four digits, between %(first)d and %(last)d.",

@@ -3,6 +3,7 @@ from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pb.accounts import services as accounts
 from pb.audit.models import AuditEvent
@@ -10,6 +11,7 @@ from pb.extensions import db
 from pb.groups import forms, services
 from pb.groups.access import group_access, programme_access, require
 from pb.groups.models import Household, Invite, Membership
+from pb.ids import whole_number
 from pb.web import render_page_or_partial, see_other
 
 
@@ -41,8 +43,18 @@ def programme_page(programme_id: int):
 @login_required
 def group_page(group_id: int):
     access = group_access(group_id)
-    members = sorted(access.group.memberships, key=lambda m: m.user.display_name.casefold())
+    members = members_of(access.group)
     return render_template("groups/group.html", access=access, members=members)
+
+
+def members_of(group) -> list[Membership]:
+    """The group's memberships with their people, in one query, sorted by name."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .where(Membership.group_id == group.id)
+        .options(selectinload(Membership.user))
+    ).all()
+    return sorted(memberships, key=lambda m: m.user.display_name.casefold())
 
 
 def _invite_form(access) -> forms.InviteForm:
@@ -53,9 +65,9 @@ def _invite_form(access) -> forms.InviteForm:
     if access.is_programme_lead:
         roles.append(("staff", _("Staff")))
     form.role.choices = roles
-    form.household_id.choices = [(0, _("No household yet"))] + [
-        (h.id, h.label) for h in access.group.households
-    ]
+    # Joining a household opens its private payouts, so only staff invite into one.
+    households = access.group.households if access.can_manage else []
+    form.household_id.choices = [(0, _("No household yet"))] + [(h.id, h.label) for h in households]
     return form
 
 
@@ -145,7 +157,7 @@ def edit_household(group_id: int, household_id: int | None = None):
     if request.method == "GET" and household is not None:
         form.birth_years.data = " ".join(str(c.birth_year) for c in household.children)
     group_member_ids = {m.id for m in access.group.memberships}
-    chosen = {int(v) for v in request.form.getlist("member_ids") if v.isdigit()}
+    chosen = {whole_number(v) for v in request.form.getlist("member_ids")} - {None}
     if form.validate_on_submit():
         if not chosen <= group_member_ids:
             abort(404)
@@ -161,7 +173,7 @@ def edit_household(group_id: int, household_id: int | None = None):
         return see_other(".households", group_id=group_id)
     if request.method == "GET" and household is not None:
         chosen = {m.id for m in household.members}
-    members = sorted(access.group.memberships, key=lambda m: m.user.display_name.casefold())
+    members = members_of(access.group)
     return render_template(
         "groups/household_form.html",
         access=access,
@@ -208,6 +220,8 @@ def issue_reset_code(group_id: int, membership_id: int):
     membership = _membership_in_group(access, membership_id)
     # A peer consultant helps members; only staff reset a colleague's or a peer's password.
     require(membership.role == "member" or access.can_manage)
+    # Nor may a peer reset the password of someone who is staff anywhere.
+    require(access.can_manage or not membership.user.must_use_two_factor)
     require(membership.user_id != current_user.id)
     code = accounts.issue_reset_code(membership.user, actor=current_user, group=access.group)
     return render_template(
@@ -220,11 +234,11 @@ def audit_log(group_id: int):
     access = group_access(group_id)
     require(access.can_moderate)
     # Who voted is kept in the audit table but not shown here: the group sees only turnout.
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.group_id == access.group.id)
-        .where(AuditEvent.action.not_like("ballot.%"))
-        .order_by(AuditEvent.id.desc())
-        .limit(200)
-    ).all()
+    query = select(AuditEvent).where(
+        AuditEvent.group_id == access.group.id, AuditEvent.action.not_like("ballot.%")
+    )
+    if not access.can_manage:
+        # Payout events name their households; peers see payouts only as totals.
+        query = query.where(AuditEvent.action.not_like("payout.%"))
+    events = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(200)).all()
     return render_template("groups/audit.html", access=access, events=events)

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from pb.ids import whole_number
 from pb.payouts import access as perm
 from pb.payouts import forms, reports, services
 from pb.payouts.forms import ERROR_MESSAGES
@@ -90,14 +91,14 @@ def _recipient_choices(access) -> list[tuple[str, str]]:
 
 def _recipient(access, value: str):
     value = value or ""
-    kind, raw = value[:1], value[1:]
-    if not raw.isdigit():
+    kind, number = value[:1], whole_number(value[1:])
+    if number is None:
         return None, None
     for h in access.group.households:
-        if kind == "h" and h.id == int(raw):
+        if kind == "h" and h.id == number:
             return h, None
     for m in access.group.memberships:
-        if kind == "u" and m.user_id == int(raw):
+        if kind == "u" and m.user_id == number:
             return None, m.user
     return None, None
 

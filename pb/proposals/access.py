@@ -7,6 +7,7 @@ from flask import abort
 
 from pb.extensions import db
 from pb.groups.access import GroupAccess
+from pb.ids import whole_number
 from pb.proposals.models import BudgetRound, Comment, ModerationCase, Proposal
 
 
@@ -25,7 +26,8 @@ def proposal_in_round(budget_round: BudgetRound, proposal_id: int) -> Proposal:
 
 
 def comment_on(proposal: Proposal, comment_id: int | str | None) -> Comment:
-    comment = db.session.get(Comment, int(comment_id)) if str(comment_id).isdigit() else None
+    comment_id = whole_number(comment_id)
+    comment = db.session.get(Comment, comment_id) if comment_id is not None else None
     if comment is None or comment.proposal_id != proposal.id:
         abort(404)
     return comment

@@ -3,6 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from pb.ids import whole_number
+
 BALLOT_MESSAGES = {
     "empty": _l("Choose at least one proposal."),
     "not_on_ballot": _l(
@@ -48,9 +50,9 @@ def read_choices(budget_round, form) -> list[str] | dict[str, str]:
             if key.startswith("points-")
         }
     ranks = sorted(
-        (int(key.removeprefix("rank-")), value)
+        (whole_number(key.removeprefix("rank-")), value)
         for key, value in form.items()
-        if key.startswith("rank-") and key.removeprefix("rank-").isdigit()
+        if key.startswith("rank-") and whole_number(key.removeprefix("rank-")) is not None
     )
     return [value for _position, value in ranks]
 

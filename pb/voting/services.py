@@ -19,6 +19,7 @@ from pb.audit.services import record
 from pb.codes import new_code
 from pb.extensions import db
 from pb.groups.models import Membership
+from pb.ids import whole_number
 from pb.money import ORE_PER_KRONE
 from pb.notifications.services import notify, register_kind
 from pb.proposals.models import BudgetRound, Proposal
@@ -132,9 +133,10 @@ def _ids_on_ballot(raw_ids, on_ballot: dict[int, Proposal]) -> list[int]:
     ids = []
     for raw in raw_ids:
         text = str(raw).strip()
-        if not text.isdigit() or int(text) not in on_ballot:
+        proposal_id = whole_number(text)
+        if proposal_id not in on_ballot:
             raise BallotError("not_on_ballot")
-        ids.append(int(text))
+        ids.append(proposal_id)
     return ids
 
 
@@ -160,10 +162,11 @@ def validate_choices(budget_round: BudgetRound, raw) -> list[int] | dict[str, in
         for raw_id, raw_points in dict(raw).items():
             (proposal_id,) = _ids_on_ballot([raw_id], on_ballot)
             text = str(raw_points).strip() or "0"
-            if not text.isdigit():
+            given = whole_number(text)
+            if given is None:
                 raise BallotError("points_not_number")
-            if int(text):
-                points[str(proposal_id)] = int(text)
+            if given:
+                points[str(proposal_id)] = given
         total, most = budget_round.points_total or 10, budget_round.points_max_per_proposal
         if not points:
             raise BallotError("empty")

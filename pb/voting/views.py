@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from pb.extensions import db
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership
+from pb.ids import whole_number
 from pb.money import format_ore
 from pb.proposals.models import BudgetRound
 from pb.voting import explain, forms, services
@@ -28,6 +29,10 @@ def _money(ore: int) -> str:
 def _ballot_page(access, budget_round, *, voter, chosen, error=None, status=200, assisted=None):
     proposals = services.ballot_proposals(budget_round)
     own = services.ballot_of(budget_round, voter)
+    if assisted is not None:
+        # The ballot is secret, also from the person helping: they start from an empty ballot.
+        own = None
+        chosen = chosen or []
     return (
         render_template(
             "voting/ballot.html",
@@ -104,8 +109,8 @@ def assisted_ballot(group_id: int, round_id: int):
     """A peer consultant or staff member records a ballot for a member without a phone."""
     access, budget_round = _round(group_id, round_id)
     require(access.can_moderate)
-    member_id = request.values.get("member", "")
-    if not member_id.isdigit():
+    member_id = whole_number(request.values.get("member"))
+    if member_id is None:
         members = db.session.scalars(services.roll(budget_round)).all()
         return render_template(
             "voting/assist_choose.html",
@@ -113,7 +118,7 @@ def assisted_ballot(group_id: int, round_id: int):
             budget_round=budget_round,
             members=sorted(members, key=lambda m: m.user.display_name.casefold()),
         )
-    membership = db.session.get(Membership, int(member_id))
+    membership = db.session.get(Membership, member_id)
     if (
         membership is None
         or not services.is_on_roll(budget_round, membership.user)

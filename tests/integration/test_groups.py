@@ -247,3 +247,58 @@ def test_second_person_cannot_take_the_last_place_on_an_invite(world):
     with pytest.raises(groups.GroupError):
         groups.add_member_by_invite(invite, second)
     db.session.rollback()
+
+
+def test_households_page_lists_members(client, login, world):
+    member = groups.membership_of(world.member_a, world.group_a)
+    groups.save_household(
+        world.group_a,
+        actor=world.staff_a,
+        label="Familie Nord",
+        birth_years=[2015],
+        member_ids=[member.id],
+    )
+    login(world.staff_a)
+    page = client.get(f"/groups/{world.group_a.id}/households")
+    assert page.status_code == 200
+    assert "Familie Nord" in page.get_data(as_text=True)
+    assert "Member_A" in page.get_data(as_text=True)
+
+
+def test_a_peer_cannot_invite_into_a_household(client, login, world):
+    household = groups.save_household(
+        world.group_a, actor=world.staff_a, label="Familie Sør", birth_years=[], member_ids=[]
+    )
+    login(world.peer_a)
+    url = f"/groups/{world.group_a.id}/invites"
+    assert "Familie Sør" not in client.get(url).get_data(as_text=True)
+    before = len(groups.active_invites(world.group_a))
+    response = post_form(client, url, {"role": "member", "household_id": str(household.id)})
+    assert response.status_code == 200
+    assert len(groups.active_invites(world.group_a)) == before
+
+
+def test_a_peer_cannot_issue_a_reset_code_for_staff_of_another_group(client, login, world):
+    add_to_group(world.staff_b, world.group_a, "member")
+    membership = groups.membership_of(world.staff_b, world.group_a)
+    login(world.peer_a)
+    url = f"/groups/{world.group_a.id}/members/{membership.id}/reset-code"
+    assert post_form(client, url, {}, token_from="/").status_code == 404
+
+
+def test_the_group_log_hides_payout_events_from_peers(client, login, world):
+    from pb.audit.services import record
+
+    record("payout.complaint_filed", actor=world.member_a, group=world.group_a)
+    db.session.commit()
+    login(world.peer_a)
+    assert "payout.complaint_filed" not in client.get(f"/groups/{world.group_a.id}/audit").get_data(
+        as_text=True
+    )
+    staff = client.application.test_client()
+    from tests.factories import log_in
+
+    log_in(staff, world.staff_a)
+    assert "payout.complaint_filed" in staff.get(f"/groups/{world.group_a.id}/audit").get_data(
+        as_text=True
+    )

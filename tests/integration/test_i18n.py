@@ -75,3 +75,10 @@ def test_every_page_shows_the_switcher_with_names_in_their_own_language(client, 
     page = client.get(f"/login?lang={code}").get_data(as_text=True)
     for name in ["Norsk bokmål", "English", "العربية", "Soomaali", "ትግርኛ", "Українська"]:
         assert name in page
+
+
+def test_a_backslash_next_does_not_leave_the_site(client):
+    response = post_form(
+        client, "/language", {"locale": "en", "next": "/\\evil.example"}, token_from="/"
+    )
+    assert response.location.endswith("/") and "evil" not in response.location

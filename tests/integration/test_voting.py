@@ -229,6 +229,9 @@ def test_assisted_voting(client, login, world):
         select(Notification).where(Notification.user_id == world.member_a.id)
     ).all()
     assert [n.kind for n in notice] == ["voting.assisted"]
+    # Opening the member's ballot again shows the helper nothing of what is on it.
+    page = client.get(url).get_data(as_text=True)
+    assert "checked" not in page and ballot.receipt_code[:4] not in page
     # A tampered member id from another group is not found.
     foreign = next(m for m in world.group_b.memberships if m.user_id == world.member_b.id)
     assert (
