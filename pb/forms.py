@@ -48,6 +48,7 @@ AMOUNT_MESSAGES = {
     "zero": _l("The amount must be more than zero."),
     "not_a_number": _l("Write the amount in numbers, like 1 600 or 1600,50."),
     "too_many_decimals": _l("Use at most two decimals (øre)."),
+    "too_large": _l("The amount is too large."),
 }
 
 

@@ -7,6 +7,8 @@ from babel import Locale
 from babel.numbers import parse_pattern
 
 ORE_PER_KRONE = 100
+# NOK 10 billion: far beyond any pot, and well inside the 64-bit columns that store øre.
+MAX_ORE = 10**12
 CURRENCY = "NOK"
 
 # Digits, optionally grouped by spaces, and a decimal comma or point. Only spaces group
@@ -40,6 +42,8 @@ def parse_kroner(text: str) -> int:
     ore = int(whole_digits) * ORE_PER_KRONE + int(fraction.ljust(2, "0") or 0)
     if ore == 0:
         raise AmountError("zero")
+    if ore > MAX_ORE:
+        raise AmountError("too_large")
     return ore
 
 

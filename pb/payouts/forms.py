@@ -19,24 +19,6 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from pb.forms import amount_in_ore, max_length, optional, required
 from pb.i18n import LANGUAGES
 
-
-class AllocationForm(FlaskForm):
-    amount = StringField(_l("Amount in NOK"), validators=[required(), max_length(20)])
-    funder = StringField(_l("Funder"), validators=[required(), max_length(120)])
-    purpose = TextAreaField(_l("Purpose"), validators=[required(), max_length(2000)])
-    result_goals = TextAreaField(_l("Result goals"), validators=[optional(), max_length(2000)])
-    effect_goals = TextAreaField(_l("Effect goals"), validators=[optional(), max_length(2000)])
-    starts_on = DateField(_l("From"), validators=[required()], render_kw={"type": "date"})
-    ends_on = DateField(_l("To"), validators=[required()], render_kw={"type": "date"})
-
-    def validate_amount(self, field):
-        self.amount_ore = amount_in_ore(field)
-
-    def validate_ends_on(self, field):
-        if self.starts_on.data and field.data and field.data < self.starts_on.data:
-            raise ValidationError(_l("The end date must be on or after the start date."))
-
-
 # --- payouts ---------------------------------------------------------------------------------
 
 CATEGORY_LABELS = {
@@ -118,6 +100,23 @@ class KeyedForm(FlaskForm):
     @property
     def key(self) -> str | None:
         return self.idempotency_key.data or None
+
+
+class AllocationForm(KeyedForm):
+    amount = StringField(_l("Amount in NOK"), validators=[required(), max_length(20)])
+    funder = StringField(_l("Funder"), validators=[required(), max_length(120)])
+    purpose = TextAreaField(_l("Purpose"), validators=[required(), max_length(2000)])
+    result_goals = TextAreaField(_l("Result goals"), validators=[optional(), max_length(2000)])
+    effect_goals = TextAreaField(_l("Effect goals"), validators=[optional(), max_length(2000)])
+    starts_on = DateField(_l("From"), validators=[required()], render_kw={"type": "date"})
+    ends_on = DateField(_l("To"), validators=[required()], render_kw={"type": "date"})
+
+    def validate_amount(self, field):
+        self.amount_ore = amount_in_ore(field)
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date must be on or after the start date."))
 
 
 class ConditionalForm(KeyedForm):

@@ -150,20 +150,31 @@ def add_allocation(
     ends_on: date,
     result_goals: str = "",
     effect_goals: str = "",
+    idempotency_key: str | None = None,
 ) -> Allocation:
-    """The allocation, its ledger transaction and its audit event, in the caller's transaction."""
+    """The allocation, its ledger transaction and its audit event, in the caller's transaction.
+    The same form sent twice (a double-click, a retry) finds the first allocation."""
     if amount_ore <= 0:
         raise LedgerError("amount")
     if ends_on < starts_on:
         raise LedgerError("period")
     pot = pot_for_group(group, create=True)
     pot = lock_pot(pot.id)
+    if idempotency_key is not None:
+        first = db.session.scalar(
+            select(Allocation)
+            .join(LedgerTransaction, LedgerTransaction.id == Allocation.transaction_id)
+            .where(LedgerTransaction.idempotency_key == idempotency_key)
+        )
+        if first is not None:
+            return first
     transaction = post(
         pot,
         kind="allocation",
         actor=actor,
         moves={"funding": -amount_ore, "available": amount_ore},
         memo=funder,
+        idempotency_key=idempotency_key,
     )
     allocation = Allocation(
         pot_id=pot.id,

@@ -1,6 +1,14 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -23,7 +31,7 @@ class Pot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("group.id"), unique=True)
-    available_ore: Mapped[int] = mapped_column(default=0)
+    available_ore: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     group = relationship("Group")
@@ -41,7 +49,7 @@ class Allocation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pot_id: Mapped[int] = mapped_column(ForeignKey("pot.id"))
-    amount_ore: Mapped[int]
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
     funder: Mapped[str] = mapped_column(String(120))
     purpose: Mapped[str] = mapped_column(Text)
     result_goals: Mapped[str] = mapped_column(Text, default="")
@@ -89,7 +97,7 @@ class LedgerEntry(db.Model):
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
     pot_id: Mapped[int] = mapped_column(ForeignKey("pot.id"), index=True)
     account: Mapped[str] = mapped_column(String(20))
-    amount_ore: Mapped[int]
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
 
     transaction = relationship("LedgerTransaction", back_populates="entries")
 
@@ -134,8 +142,8 @@ class ApprovalPolicy(db.Model):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), unique=True)
     # Below tier2_from_ore: one staff approver. From it up to tier3_above_ore: requester plus one
     # other. Above tier3_above_ore: a team decision.
-    tier2_from_ore: Mapped[int] = mapped_column(default=1_000_000)
-    tier3_above_ore: Mapped[int] = mapped_column(default=5_000_000)
+    tier2_from_ore: Mapped[int] = mapped_column(BigInteger, default=1_000_000)
+    tier3_above_ore: Mapped[int] = mapped_column(BigInteger, default=5_000_000)
     team_min_approvers: Mapped[int] = mapped_column(default=3)
     # In the lowest tier a staff member may decide alone, even on their own request.
     self_approval_in_lowest_tier: Mapped[bool] = mapped_column(default=True)
@@ -174,13 +182,13 @@ class PayoutRequest(db.Model):
     state: Mapped[str] = mapped_column(String(20), default="requested")
     title: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(Text, default="")
-    amount_ore: Mapped[int]
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
     category: Mapped[str | None] = mapped_column(String(30))
     payment_method: Mapped[str | None] = mapped_column(String(20))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # The proposal a collective payout comes from; the FK is added with the proposals branch.
-    source_proposal_id: Mapped[int | None]
+    # The proposal a collective payout comes from: at most one payout per winning proposal.
+    source_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), unique=True)
     # The tier is fixed when the request is submitted, from the programme's policy then.
     tier: Mapped[int] = mapped_column(default=1)
     # A complaint that is upheld reopens the request: decisions start a new round.
@@ -192,9 +200,9 @@ class PayoutRequest(db.Model):
     decided_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
     # Payment plans (unconditional): per child per month, from a start to an end, on a day.
-    per_child_ore: Mapped[int | None]
+    per_child_ore: Mapped[int | None] = mapped_column(BigInteger)
     children_count: Mapped[int | None]
-    monthly_ore: Mapped[int | None]
+    monthly_ore: Mapped[int | None] = mapped_column(BigInteger)
     plan_starts_on: Mapped[date | None]
     plan_ends_on: Mapped[date | None]
     payment_day: Mapped[int | None]
@@ -271,7 +279,7 @@ class PlanInstallment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("payout_request.id"))
     due_on: Mapped[date]
-    amount_ore: Mapped[int]
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

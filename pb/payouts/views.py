@@ -37,6 +37,7 @@ def pot_page(group_id: int):
                 effect_goals=form.effect_goals.data or "",
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
+                idempotency_key=form.key,
             )
             flash(_("The allocation is added to the pot."), "success")
             return see_other(".pot_page", group_id=group_id)

@@ -1,6 +1,15 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -58,7 +67,7 @@ class BudgetRound(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("group.id"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
-    amount_ore: Mapped[int]
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
     # The languages the ballot is offered in; proposals may be translated into them.
     languages: Mapped[list] = mapped_column(JSON, default=list)
     ideas_start_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -141,10 +150,10 @@ class Proposal(db.Model):
     category: Mapped[str] = mapped_column(String(20))
     # The language the author wrote in; translations are shown first to readers of theirs.
     language: Mapped[str] = mapped_column(String(8), default="nb")
-    estimated_cost_ore: Mapped[int]
+    estimated_cost_ore: Mapped[int] = mapped_column(BigInteger)
     # Staff confirm or correct the cost before the proposal may go on the ballot; the ballot
     # and the count use this one, and the estimate stays visible beside it.
-    confirmed_cost_ore: Mapped[int | None]
+    confirmed_cost_ore: Mapped[int | None] = mapped_column(BigInteger)
     cost_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     cost_confirmed_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="submitted")
@@ -200,7 +209,7 @@ class ProposalVersion(db.Model):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(20))
-    estimated_cost_ore: Mapped[int]
+    estimated_cost_ore: Mapped[int] = mapped_column(BigInteger)
     edited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from pb.accounts.services import register_data_exporter
 from pb.audit.services import record
@@ -412,6 +413,11 @@ def comments_for(proposal: Proposal) -> list[Comment]:
             select(Comment)
             .where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
             .order_by(Comment.id)
+            # Authors and replies in three queries, not one more per comment.
+            .options(
+                selectinload(Comment.author),
+                selectinload(Comment.replies).selectinload(Comment.author),
+            )
         )
     )
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -42,8 +42,8 @@ class RoundResult(db.Model):
     trace: Mapped[list] = mapped_column(JSON)
     voters: Mapped[int]
     eligible: Mapped[int]
-    budget_ore: Mapped[int]
-    used_ore: Mapped[int]
+    budget_ore: Mapped[int] = mapped_column(BigInteger)
+    used_ore: Mapped[int] = mapped_column(BigInteger)
     # Empty when the schedule counted the round as voting closed.
     counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)

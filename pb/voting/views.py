@@ -1,6 +1,7 @@
 from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from pb.extensions import db
 from pb.groups.access import group_access, require
@@ -139,6 +140,10 @@ def _staff_step(group_id: int, round_id: int, step, done: str):
     except services.BallotError as error:
         db.session.rollback()
         flash(forms.ballot_message(error, _money), "error")
+    except IntegrityError:
+        # Someone else published the same results at the same moment; theirs stands.
+        db.session.rollback()
+        flash(forms.ballot_message(services.BallotError("already_published"), _money), "error")
     except PayoutError:
         db.session.rollback()
         flash(_("The winners could not become payout requests: the group has no pot."), "error")

@@ -114,3 +114,16 @@ def test_check_ledger_finds_a_tampered_cache(app, world):
     db.session.commit()
     result = runner.invoke(args=["check-ledger"])
     assert result.exit_code != 0 and "ledger says 5000" in result.output
+
+
+def test_the_same_allocation_form_sent_twice_funds_the_pot_once(client, login, world):
+    login(world.lead)
+    url = f"/groups/{world.group_a.id}/pot"
+    page = client.get(url).get_data(as_text=True)
+    key = page.split('name="idempotency_key" type="hidden" value="')[1].split('"')[0]
+    for _attempt in range(2):
+        assert post_form(client, url, {**LETTER, "idempotency_key": key}).status_code == 303
+    pot = services.pot_for_group(world.group_a)
+    assert services.balances(pot).allocated == 200_000_000
+    assert len(pot.allocations) == 1
+    assert services.ledger_problems() == []

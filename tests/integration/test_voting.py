@@ -420,3 +420,23 @@ def test_the_group_log_does_not_show_who_voted(client, login, world):
     page = client.get(f"/groups/{world.group_a.id}/audit").get_data(as_text=True)
     assert "ballot.cast" not in page
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "ballot.cast"))
+
+
+def test_a_winning_proposal_becomes_at_most_one_payout(world):
+    """The database refuses a second collective request for a proposal, so two staff publishing
+    at the same moment cannot double a payout."""
+    from sqlalchemy.exc import IntegrityError
+
+    from pb.payouts import services as payouts
+
+    budget_round = voting_round(world, ballot_format="approval", costs=[30_000])
+    (a,) = proposal_ids(budget_round)
+    services.cast_ballot(budget_round, world.member_a, [a])
+    services.count_round(budget_round, actor=world.staff_a)
+    services.publish_results(budget_round, actor=world.staff_a)
+    with pytest.raises(IntegrityError):
+        payouts.create_collective_request(
+            world.group_a, proposal_id=a, title="Again", amount_ore=30_000, actor=world.staff_a
+        )
+        db.session.flush()
+    db.session.rollback()

@@ -35,6 +35,8 @@ def test_parse_kroner(text, ore):
         ("1.600", "too_many_decimals"),
         ("12 34", "not_a_number"),
         ("1e6", "not_a_number"),
+        ("99999999999999999999", "too_large"),
+        ("10 000 000 001", "too_large"),
         ("NaN", "not_a_number"),
     ],
 )
