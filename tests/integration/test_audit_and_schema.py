@@ -91,3 +91,14 @@ def test_totp_command_works_only_for_demo_users(app, world):
     assert code.exit_code == 0 and code.output.strip().isdigit() and len(code.output.strip()) == 6
     refused = runner.invoke(args=["totp", "staff_a"])
     assert refused.exit_code != 0 and "not a demo user" in refused.output
+
+
+def test_foreign_keys_are_enforced_on_both_databases(world):
+    from sqlalchemy.exc import IntegrityError
+
+    from pb.groups.models import Membership
+
+    db.session.add(Membership(group_id=999_999, user_id=world.member_a.id, role="member"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

@@ -13,6 +13,7 @@ from pb.timeutil import utcnow
 from tests.conftest import post_form
 from tests.factories import add_to_group, log_in, make_user
 from tests.integration.test_payouts_pipeline import EN, add_staff, conditional, family, fund
+from tests.integration.voting_helpers import a_winning_proposal
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -90,7 +91,11 @@ def test_someone_else_gets_404(client, rejected):
 def test_the_group_may_complain_about_a_collective_payout(rejected):
     w = rejected
     request = services.create_collective_request(
-        w.group_a, proposal_id=7, title="Båt", amount_ore=500_000, actor=w.staff_a
+        w.group_a,
+        proposal_id=a_winning_proposal(w),
+        title="Båt",
+        amount_ore=500_000,
+        actor=w.staff_a,
     )
     db.session.commit()
     services.decide(request, actor=w.staff_a, approve=False, reason="For dyrt")

@@ -15,6 +15,7 @@ from pb.payouts import services
 from pb.payouts.reports import CSV_COLUMNS
 from tests.factories import log_in
 from tests.integration.test_payouts_pipeline import EN, add_staff, conditional, family, fund
+from tests.integration.voting_helpers import a_winning_proposal
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "ledger-csv.md"
@@ -46,7 +47,11 @@ def busy_pot(world):
     services.decide(plan, actor=w.staff_a2, approve=True, reason="Fast støtte")
     services.run_schedules(date(2026, 3, 31))
     collective = services.create_collective_request(
-        w.group_a, proposal_id=3, title='=HYPERLINK("x")', amount_ore=50_000, actor=w.staff_a
+        w.group_a,
+        proposal_id=a_winning_proposal(w),
+        title='=HYPERLINK("x")',
+        amount_ore=50_000,
+        actor=w.staff_a,
     )
     services.decide(collective, actor=w.staff_a, approve=True, reason="Vant avstemningen")
     services.pay(collective, actor=w.staff_a)

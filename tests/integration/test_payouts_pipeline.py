@@ -14,6 +14,7 @@ from pb.payouts import services
 from pb.payouts.models import LedgerEntry, LedgerTransaction, PayoutDecision, PayoutRequest
 from tests.conftest import post_form
 from tests.factories import add_to_group, log_in, make_user
+from tests.integration.voting_helpers import a_winning_proposal
 
 EN = {"Accept-Language": "en"}
 KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]+)"')
@@ -221,19 +222,28 @@ def test_paying_twice_is_refused_and_a_repeated_key_pays_once(pot_world):
 
 def test_collective_contract_joins_the_callers_transaction(pot_world):
     w = pot_world
+    proposal_id = a_winning_proposal(w)
     request = services.create_collective_request(
-        w.group_a, proposal_id=4242, title="Kjøretimer", amount_ore=5_000_000, actor=w.staff_a
+        w.group_a,
+        proposal_id=proposal_id,
+        title="Kjøretimer",
+        amount_ore=5_000_000,
+        actor=w.staff_a,
     )
     db.session.rollback()  # the caller decides: nothing was committed
     assert db.session.scalar(select(func.count()).select_from(PayoutRequest)) == 0
     request = services.create_collective_request(
-        w.group_a, proposal_id=4242, title="Kjøretimer", amount_ore=5_000_000, actor=w.staff_a
+        w.group_a,
+        proposal_id=proposal_id,
+        title="Kjøretimer",
+        amount_ore=5_000_000,
+        actor=w.staff_a,
     )
     db.session.commit()
     assert (request.kind, request.state, request.source_proposal_id) == (
         "collective",
         "requested",
-        4242,
+        proposal_id,
     )
 
 
@@ -363,7 +373,11 @@ def test_private_payouts_are_seen_only_by_the_household_and_staff(client, pot_wo
     w = pot_world
     request = conditional(w.group_a, w.staff_a, w.household, 1_000, title="Hemmelig sykkel")
     collective = services.create_collective_request(
-        w.group_a, proposal_id=1, title="Padlebrett", amount_ore=100_000, actor=w.staff_a
+        w.group_a,
+        proposal_id=a_winning_proposal(w),
+        title="Padlebrett",
+        amount_ore=100_000,
+        actor=w.staff_a,
     )
     db.session.commit()
     url = f"/groups/{w.group_a.id}/payouts/{request.id}"

@@ -71,3 +71,9 @@ def voting_round(
 
 def proposal_ids(budget_round) -> list[int]:
     return [p.id for p in sorted(budget_round.proposals, key=lambda p: p.id)]
+
+
+def a_winning_proposal(world, *, group=None) -> int:
+    """A proposal on a round's ballot, for tests that need a collective payout's source."""
+    budget_round = voting_round(world, group=group, costs=[10_000])
+    return budget_round.proposals[0].id
