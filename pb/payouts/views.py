@@ -20,6 +20,17 @@ def _refused(error: services.PayoutError) -> None:
     flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
 
 
+def _attempt(action, done: str, *, group_id: int, request_id: int):
+    """Run one step on a payout: a refusal is flashed, and the payout page shows the outcome."""
+    try:
+        action()
+    except services.PayoutError as error:
+        _refused(error)
+    else:
+        flash(done, "success")
+    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+
+
 @login_required
 def pot_page(group_id: int):
     access = perm.group_access(group_id)
@@ -254,8 +265,8 @@ def decide(group_id: int, request_id: int):
     form = forms.DecisionForm()
     if not form.validate():
         return _detail(access, payout, 200, decide_form=form)
-    try:
-        services.decide(
+    return _attempt(
+        lambda: services.decide(
             payout,
             actor=current_user,
             approve=form.verdict.data == "approve",
@@ -263,12 +274,11 @@ def decide(group_id: int, request_id: int):
             reason_translation=form.reason_translation.data,
             translation_locale=form.translation_locale.data or None,
             idempotency_key=form.key,
-        )
-    except services.PayoutError as error:
-        _refused(error)
-    else:
-        flash(_("Your decision is saved."), "success")
-    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+        ),
+        _("Your decision is saved."),
+        group_id=group_id,
+        request_id=request_id,
+    )
 
 
 @login_required
@@ -277,14 +287,14 @@ def pay(group_id: int, request_id: int):
     payout = perm.load_request(access, request_id)
     perm.require(access.can_manage)
     form = forms.PayForm()
-    if form.validate():
-        try:
-            services.pay(payout, actor=current_user, idempotency_key=form.key)
-        except services.PayoutError as error:
-            _refused(error)
-        else:
-            flash(_("The payout is recorded as paid."), "success")
-    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+    if not form.validate():
+        return see_other(".payout_page", group_id=group_id, request_id=request_id)
+    return _attempt(
+        lambda: services.pay(payout, actor=current_user, idempotency_key=form.key),
+        _("The payout is recorded as paid."),
+        group_id=group_id,
+        request_id=request_id,
+    )
 
 
 @login_required
@@ -295,15 +305,14 @@ def cancel(group_id: int, request_id: int):
     form = forms.ReasonForm(prefix="cancel")
     if not form.validate():
         return _detail(access, payout, 200, cancel_form=form)
-    try:
-        services.cancel(
+    return _attempt(
+        lambda: services.cancel(
             payout, actor=current_user, reason=form.reason.data, idempotency_key=form.key
-        )
-    except services.PayoutError as error:
-        _refused(error)
-    else:
-        flash(_("The payout is cancelled."), "success")
-    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+        ),
+        _("The payout is cancelled."),
+        group_id=group_id,
+        request_id=request_id,
+    )
 
 
 @login_required
@@ -312,14 +321,14 @@ def submit_draft(group_id: int, request_id: int):
     payout = perm.load_request(access, request_id)
     perm.require(access.can_manage)
     form = forms.PayForm()
-    if form.validate():
-        try:
-            services.submit_draft(payout, actor=current_user)
-        except services.PayoutError as error:
-            _refused(error)
-        else:
-            flash(_("The payout is requested."), "success")
-    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+    if not form.validate():
+        return see_other(".payout_page", group_id=group_id, request_id=request_id)
+    return _attempt(
+        lambda: services.submit_draft(payout, actor=current_user),
+        _("The payout is requested."),
+        group_id=group_id,
+        request_id=request_id,
+    )
 
 
 @login_required
@@ -330,17 +339,14 @@ def complain(group_id: int, request_id: int):
     form = forms.ComplaintForm()
     if not form.validate():
         return _detail(access, payout, 200, complaint_form=form)
-    try:
-        services.file_complaint(
+    return _attempt(
+        lambda: services.file_complaint(
             payout, actor=current_user, text=form.text.data, idempotency_key=form.key
-        )
-    except services.PayoutError as error:
-        _refused(error)
-    else:
-        flash(
-            _("Your complaint is sent. A staff member who took no part will decide it."), "success"
-        )
-    return see_other(".payout_page", group_id=group_id, request_id=request_id)
+        ),
+        _("Your complaint is sent. A staff member who took no part will decide it."),
+        group_id=group_id,
+        request_id=request_id,
+    )
 
 
 @login_required
@@ -352,18 +358,17 @@ def decide_complaint(group_id: int, complaint_id: int):
     form = forms.ComplaintDecisionForm(prefix="complaint")
     if not form.validate():
         return _detail(access, payout, 200, complaint_decision_form=form, complaint_id=complaint.id)
-    try:
-        services.decide_complaint(
+    return _attempt(
+        lambda: services.decide_complaint(
             complaint,
             actor=current_user,
             upheld=form.outcome.data == "upheld",
             reason=form.reason.data,
-        )
-    except services.PayoutError as error:
-        _refused(error)
-    else:
-        flash(_("The outcome of the complaint is saved."), "success")
-    return see_other(".payout_page", group_id=group_id, request_id=payout.id)
+        ),
+        _("The outcome of the complaint is saved."),
+        group_id=group_id,
+        request_id=payout.id,
+    )
 
 
 @login_required
