@@ -27,10 +27,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 
 __all__ = [
     "ApprovalBallot",
@@ -185,6 +186,8 @@ class PointsBallot:
     scores: tuple[tuple[str, Fraction], ...]
     voter_id: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    # the approved ids, worked out once: every approval rule asks for them
+    _approved: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         items = self.scores.items() if isinstance(self.scores, Mapping) else self.scores
@@ -193,9 +196,10 @@ class PointsBallot:
             raise ElectionError("a points ballot gives points to the same project twice")
         object.__setattr__(self, "scores", scores)
         object.__setattr__(self, "extra", _frozen_pairs(self.extra))
+        object.__setattr__(self, "_approved", frozenset(p for p, v in scores if v > 0))
 
     def approved(self) -> frozenset[str]:
-        return frozenset(p for p, v in self.scores if v > 0)
+        return self._approved
 
     def points(self) -> dict[str, Fraction]:
         return dict(self.scores)
@@ -332,11 +336,19 @@ class Election:
         """Every ballot seen as an approval ballot (see the module docstring)."""
         return [b.approved() for b in self.ballots]
 
+    @cached_property
+    def approval_groups(self) -> Counter[frozenset[str]]:
+        """Identical approval ballots counted once: ``{approved ids: number of voters}``.
+
+        Cached because every rule starts from it, and MES then greedy run on the same election.
+        """
+        return Counter(b.approved() for b in self.ballots)
+
     def approval_scores(self) -> dict[str, int]:
         scores = dict.fromkeys((p.id for p in self.projects), 0)
-        for b in self.ballots:
-            for pid in b.approved():
-                scores[pid] += 1
+        for approved, voters in self.approval_groups.items():
+            for pid in approved:
+                scores[pid] += voters
         return scores
 
     def point_totals(self) -> dict[str, Fraction]:

@@ -133,7 +133,7 @@ class _Data:
         else:
             # Approvals: utility 1 per approval for "points" on approval-type ballots, the
             # project's cost for Cost_Sat (uniform utilities, kept implicit in the weights).
-            counter = Counter(b.approved() for b in election.ballots)
+            counter = election.approval_groups
             keys = list(counter)
             g_proj_list = [index[p] for key in keys for p in key]
             raw_u = None
@@ -224,6 +224,48 @@ class _Run:
         self.left = left or {}
 
 
+class _Box:
+    """A state of MES over an interval of budgets: the projects bought, and for every group a
+    lower and an upper bound of its budget (`_Engine.box_check`)."""
+
+    __slots__ = ("bought", "dead", "exact", "high", "key", "low", "seen", "upper")
+
+    def __init__(self, bought, low, high, dead, key, seen=None, upper=None, exact=None):
+        self.bought: frozenset = bought
+        self.low = low  # lower bounds of the budgets
+        self.high = high  # upper bounds
+        self.dead = dead  # budget certainly exactly 0
+        # Per project: a lower bound of rho (inf when bought or unaffordable), and where seen
+        # (evaluated in this state), an upper bound (inf if not surely affordable) and, in
+        # ``exact``, rho itself when it is one exact value over the whole box.
+        self.key = key
+        self.seen = np.zeros(len(key), dtype=bool) if seen is None else seen
+        self.upper = np.full(len(key), np.inf) if upper is None else upper
+        self.exact: dict[int, Fraction] = {} if exact is None else exact
+
+    def copy(self) -> _Box:
+        return _Box(
+            self.bought,
+            self.low.copy(),
+            self.high.copy(),
+            self.dead.copy(),
+            self.key.copy(),
+            self.seen.copy(),
+            self.upper.copy(),
+            dict(self.exact),
+        )
+
+    def merge(self, other: _Box) -> _Box:
+        """The smallest box holding both (same projects bought)."""
+        np.minimum(self.low, other.low, out=self.low)
+        np.maximum(self.high, other.high, out=self.high)
+        self.dead &= other.dead
+        np.minimum(self.key, other.key, out=self.key)
+        self.seen[:] = False
+        self.exact = {}
+        return self
+
+
 class _Engine:
     def __init__(self, data: _Data):
         self.d = data
@@ -231,6 +273,8 @@ class _Engine:
         self.exact_runs = 0
         self.interval_runs = 0
         self.interval_ok = 0
+        self._nb: dict[int, np.ndarray] = {}
+        self._incidence: np.ndarray | None = None
 
     # ------------------------------------------------------------------ float building blocks
     def _rho(
@@ -439,6 +483,133 @@ class _Engine:
         ok, factor = self._run(float(b_low), float(b_high), expect)
         self.interval_ok += ok
         return ok, factor
+
+    # ------------------------------------------------------------- many budgets at once
+    def _neighbours(self, p: int) -> np.ndarray:
+        """The projects that share a supporter with p (p included): the only ones whose rho
+        changes when p is bought."""
+        found = self._nb.get(p)
+        if found is None:
+            d = self.d
+            if self._incidence is None:  # which group votes for which project
+                self._incidence = np.zeros((d.n_groups, len(d.ids)), dtype=bool)
+                groups = np.repeat(np.arange(d.n_groups), d.g_len)
+                self._incidence[groups, d.g_proj] = True
+            found = self._nb[p] = np.flatnonzero(self._incidence[d.sup_g[p]].any(axis=0))
+        return found
+
+    def box_check(self, b_low: Fraction, b_high: Fraction, goes_on, max_states: int = 12) -> bool:
+        """True when, for every per-voter budget in [b_low, b_high], the set MES buys passes
+        ``goes_on`` (for Add1: it is within the budget and not exhaustive, so the loop goes
+        on); False when that could not be shown.
+
+        It runs MES on boxes of budgets instead of budgets. A box holds, for every group, a
+        lower and an upper bound of its budget over the whole interval. Since rho only grows
+        when budgets shrink, and what is left after paying only grows with the budget and
+        shrinks with rho, every project's rho over a box lies between its rho at the upper
+        bounds and its rho at the lower bounds, and paying maps a box into a box. Where the
+        bounds cannot tell which project is bought next, or whether the run ends, every
+        possibility is followed; boxes that reach the same set of projects bought are merged
+        (into the smallest box holding both), so a near tie that only swaps two purchases costs
+        a few extra steps. The sets where some path ends hold every set MES can buy in the
+        interval. It gives up beyond ``max_states`` boxes at once.
+        """
+        self.interval_runs += 1
+        d = self.d
+        bscale = float(b_high)
+        start = _Box(
+            frozenset(),
+            np.full(d.n_groups, float(b_low)),
+            np.full(d.n_groups, bscale),
+            np.zeros(d.n_groups, dtype=bool),
+            self._key0(),
+        )
+        states = [start]
+        while states:
+            layer: dict[frozenset, _Box] = {}
+            for box in states:
+                successors, can_end = self._box_step(box, bscale)
+                if can_end and not goes_on(box.bought):
+                    return False
+                for number, p in enumerate(successors):
+                    child = self._box_pay(box, p, bscale, copy=number < len(successors) - 1)
+                    twin = layer.get(child.bought)
+                    layer[child.bought] = child if twin is None else twin.merge(child)
+            if len(layer) > max_states:
+                return False
+            states = list(layer.values())
+        self.interval_ok += 1
+        return True
+
+    def _key0(self) -> np.ndarray:
+        key = np.full(len(self.d.ids), np.inf)
+        for rho, p in self.d.heap0:
+            key[p] = rho
+        return key
+
+    def _box_step(self, box: _Box, bscale: float):
+        """(the projects that may be bought next, whether the run may end here)."""
+        d = self.d
+        key, seen, upper = box.key, box.seen, box.upper
+        # smallest upper bound of rho among the surely affordable (some still valid from before)
+        bound = float(upper[seen].min()) if seen.any() else math.inf
+        while True:
+            waiting = np.where(seen, np.inf, key)
+            p = int(waiting.argmin())
+            if waiting[p] > bound or waiting[p] == np.inf:
+                break
+            g = d.sup_g[p]
+            c = d.cost_f[p]
+            aerr = _EPS * (c + d.tot_m[p] * bscale)
+            m = d.sup_m[p]
+            high = box.high[g]
+            avail_high = _dot(m, high)
+            if avail_high < c - aerr:
+                key[p] = np.inf  # unaffordable for good
+                continue
+            if avail_high >= c + aerr:
+                lo, lo_err, _ = self._rho(p, high, bscale, None, key[p])
+                key[p] = lo - lo_err
+            if key[p] > bound:  # cannot be next: no need for its upper bound
+                continue
+            exact = None
+            low = box.low[g]
+            if _dot(m, low) >= c + aerr:
+                hi, hi_err, exact = self._rho(p, low, bscale, box.dead[g], key[p])
+                upper[p] = hi + hi_err
+                bound = min(bound, upper[p])
+            else:
+                upper[p] = np.inf
+            seen[p] = True
+            if exact is None:
+                box.exact.pop(p, None)
+            else:
+                box.exact[p] = exact
+        possible = np.flatnonzero(seen & (key <= bound)).tolist()
+        # Of the ones whose rho is one exact value over the whole box, only the first can be.
+        exact = [p for p in possible if p in box.exact]
+        if len(exact) > 1:
+            first = min(exact, key=lambda p: (box.exact[p], p))
+            possible = [p for p in possible if p == first or p not in box.exact]
+        return possible, bound == math.inf
+
+    def _box_pay(self, box: _Box, p: int, bscale: float, copy: bool) -> _Box:
+        d = self.d
+        lower, upper = box.key[p], box.upper[p]
+        child = box.copy() if copy else box
+        g = d.sup_g[p]
+        u = d.cost_f[p] if d.uniform else d.sup_u[p]
+        tol = _EPS * 10 * bscale
+        # the lower bounds pay the most rho can be, the upper bounds the least
+        child.low[g] = 0.0 if upper == np.inf else np.maximum(box.low[g] - upper * u, 0.0)
+        left = box.high[g] - lower * u
+        child.high[g] = np.maximum(left, 0.0)
+        child.dead[g[left < -tol]] = True
+        child.bought = box.bought | {p}
+        child.key[p] = np.inf
+        stale = self._neighbours(p)
+        child.seen[stale] = False  # (their entries in ``exact`` are replaced when seen again)
+        return child
 
     # ----------------------------------------------------------------------------- exact run
     def _gather_pairs(self, groups: np.ndarray) -> np.ndarray:
@@ -769,10 +940,21 @@ def mes(
         if step <= 0:
             raise ValueError("increment must be positive")
         by_cost = sorted(data.mes_projects, key=lambda p: data.cost[p])
-        previous: tuple[Fraction, list[int]] | None = None
+
+        def goes_on(bought: frozenset) -> bool:
+            """Add1 goes on past a budget where MES buys this set."""
+            return _outcome_cost(data, bought) <= data.budget and not _exhaustive(
+                data, bought, by_cost
+            )
+
         k = 0  # increments done
         result_b: Fraction | None = None
-        try_steps, fails, cooldown = 2, 0, 0
+        expected: frozenset | None = None
+        # The last budget where a run was made, and the set it bought (neither exhaustive nor
+        # over the budget).
+        previous: tuple[Fraction, frozenset] | None = None
+        span, fails, cooldown = 2, 0, 0
+        ceiling = 2**62  # a span that failed lately
         while True:
             if max_runs is not None and engine.point_runs >= max_runs:
                 raise MesTooLong(f"no outcome after {engine.point_runs} MES runs")
@@ -780,40 +962,42 @@ def mes(
             if order is None:
                 order = engine.exact_run(b).order
             if _outcome_cost(data, order) > data.budget:
-                # pabutools returns the outcome of the previous increment (same as the last
-                # computed run's: the increments in between were proven to change nothing).
-                result_b = b - step if previous else None
-                expected = previous[1] if previous else []
+                # pabutools returns the outcome of the previous increment.
+                result_b = b - step if previous is not None else None
+                if previous is not None and previous[0] == result_b:
+                    expected = previous[1]
                 break
             if _exhaustive(data, order, by_cost):
                 result_b = b
-                expected = order
+                expected = frozenset(order)
                 break
-            previous = (b, order)
-            advance = 1
-            if skip and cooldown:
-                cooldown -= 1
-            elif skip:
-                ok, factor = engine.interval_check(b, b + try_steps * step, order)
-                estimate = min(factor * try_steps, 1e9)
-                if ok:
-                    advance = try_steps + 1
+            previous = (b, frozenset(order))
+            # Skip the increments at which MES provably buys a set that lets the loop go on.
+            while skip and not cooldown:
+                if engine.box_check(b, b + span * step, goes_on):
+                    b += span * step
+                    k += span
+                    # grow, but only slowly towards a span that failed before
+                    span = min(2 * span, max(span + 1, ceiling * 3 // 4))
+                    ceiling += ceiling // 4
                     fails = 0
-                    try_steps = max(2, min(int(0.8 * estimate), 4 * try_steps))
+                elif span > 2:
+                    ceiling = span
+                    span //= 2
                 else:
                     fails += 1
-                    try_steps = int(0.8 * estimate)
-                    if try_steps < 2:
-                        try_steps, cooldown = 2, min(2**fails, 16)
-            b += advance * step
-            k += advance
+                    cooldown = min(2 ** (fails - 1), 8)
+            if cooldown:
+                cooldown -= 1
+            b += step
+            k += 1
         details["increments"] = k
         if result_b is None:  # the very first run went over the budget: cannot happen
             final_run = _Run([], [])
         else:
             b = result_b
             final_run = engine.exact_run(b)
-            if final_run.order != expected:  # pragma: no cover - would be a bug
+            if expected is not None and frozenset(final_run.order) != expected:  # pragma: no cover
                 raise RuntimeError("MES: the exact run disagrees with the float runs")
     details.update(
         {

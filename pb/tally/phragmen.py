@@ -42,9 +42,9 @@ def phragmen(election: Election) -> TallyResult:
     n_projects = len(ids)
 
     groups: dict[frozenset[int], int] = {}
-    for ballot in election.ballots:
-        key = frozenset(index[p] for p in ballot.approved())
-        groups[key] = groups.get(key, 0) + 1
+    for approved, voters in election.approval_groups.items():
+        key = frozenset(index[p] for p in approved)
+        groups[key] = groups.get(key, 0) + voters
     group_list = [sorted(g) for g in groups]
     mult = np.array(list(groups.values()), dtype=np.int64)
     n_groups = len(group_list)
