@@ -42,15 +42,17 @@ Exactly, but without pabutools' cost:
   supporters each either pay in full or certainly have nothing left is decided exactly, since
   then ``rho = cost / total utility of the payers``. Float rounding can therefore never change
   an outcome;
-- the Add1 loop skips increments safely. Along a fixed sequence of purchases, every voter's
-  budget is non-decreasing and every project's rho non-increasing in ``b`` (rho decreases when
-  budgets grow; budgets after paying, ``max(0, B - rho * u)``, grow with B and shrink with rho).
-  So running the same purchase sequence with the lower and the upper end of an interval of ``b``
-  bounds every quantity inside it; if at every round the bought project's rho at the low end is
-  below every other project's rho at the high end (or the two are an exact tie that the ids
-  decide), the outcome is the same for every ``b`` in the interval, and the increments inside it
-  need not be computed (`_Engine._run` with ``b_high``). The interval grows while this works and
-  shrinks when it does not; the result is the one of pabutools' step-by-step loop;
+- the Add1 loop skips increments safely. It only needs to know, for each increment, whether
+  the set MES buys is within the budget and not exhaustive (the loop goes on), so it checks
+  whole intervals of ``b`` at once with boxes of budgets (`_Engine.box_check`): MES is run on a
+  lower and an upper bound of every voter's budget over the interval. rho shrinks as budgets
+  grow, so each project's rho over the interval lies between its rho at the upper bounds and
+  at the lower bounds, and paying keeps a box a box (interval arithmetic). Where these
+  bounds cannot tell which project comes next (or whether the run ends), every possibility
+  is followed, and boxes that have bought the same set are merged. If every set where some
+  path ends lets the loop go on, so does every increment in the interval. The interval grows
+  while this works and shrinks when it does not, and single increments are run near the end;
+  the result is the one of pabutools' step-by-step loop;
 - the trace of the returned outcome is recomputed in exact mode, so every amount in it is exact.
 """
 
@@ -228,10 +230,11 @@ class _Box:
     """A state of MES over an interval of budgets: the projects bought, and for every group a
     lower and an upper bound of its budget (`_Engine.box_check`)."""
 
-    __slots__ = ("bought", "dead", "exact", "high", "key", "low", "seen", "upper")
+    __slots__ = ("bought", "dead", "exact", "high", "key", "low", "seen", "spent", "upper")
 
     def __init__(self, bought, low, high, dead, key, seen=None, upper=None, exact=None):
         self.bought: frozenset = bought
+        self.spent = 0  # their cost
         self.low = low  # lower bounds of the budgets
         self.high = high  # upper bounds
         self.dead = dead  # budget certainly exactly 0
@@ -244,7 +247,7 @@ class _Box:
         self.exact: dict[int, Fraction] = {} if exact is None else exact
 
     def copy(self) -> _Box:
-        return _Box(
+        twin = _Box(
             self.bought,
             self.low.copy(),
             self.high.copy(),
@@ -254,6 +257,8 @@ class _Box:
             self.upper.copy(),
             dict(self.exact),
         )
+        twin.spent = self.spent
+        return twin
 
     def merge(self, other: _Box) -> _Box:
         """The smallest box holding both (same projects bought)."""
@@ -262,6 +267,7 @@ class _Box:
         self.dead &= other.dead
         np.minimum(self.key, other.key, out=self.key)
         self.seen[:] = False
+        self.upper[:] = np.inf
         self.exact = {}
         return self
 
@@ -271,10 +277,11 @@ class _Engine:
         self.d = data
         self.point_runs = 0
         self.exact_runs = 0
-        self.interval_runs = 0
-        self.interval_ok = 0
+        self.box_runs = 0
+        self.box_ok = 0
         self._nb: dict[int, np.ndarray] = {}
         self._incidence: np.ndarray | None = None
+        self._key0_cache: np.ndarray | None = None
 
     # ------------------------------------------------------------------ float building blocks
     def _rho(
@@ -300,6 +307,12 @@ class _Engine:
         rho0 = d.rho0_f[p]
         tol = _EPS * 10 * bscale
         rho = start if start > rho0 else rho0
+        if d.uniform:  # one price for everybody: the poorest decides whether all pay in full
+            poorest = float(budgets.min())
+            if poorest - rho * u >= -tol:
+                if poorest - rho0 * u > tol:
+                    return rho0, _EPS * rho0, d.rho0[p]
+                return rho0, _EPS * (c + d.tot_m[p] * bscale) / d.tot_mu_f[p] + _EPS * rho0, None
         slack = budgets - rho * u
         poor = slack < -tol
         n_poor = int(np.count_nonzero(poor))
@@ -363,112 +376,55 @@ class _Engine:
         return float(rhos[k]), poor, float(rich[k])
 
     # ------------------------------------------------------------------------ one float run
-    def _run(self, b_low: float, b_high: float | None = None, expect: list[int] | None = None):
-        """A float run at ``b_low``, or (with ``b_high``) a check that the purchase sequence is
-        ``expect`` for every per-voter budget in [b_low, b_high].
-
-        A run returns the purchase order. A check returns (ok, factor): ``factor`` estimates by
-        how much the interval could be scaled and still pass (from a linear model of how the
-        rho's move between the two ends). Raises _Uncertain when a run meets a decision too
-        close to call.
-        """
+    def _run(self, b: float) -> list[int]:
+        """A float run at the per-voter budget ``b``: the purchase order. Raises _Uncertain
+        when it meets a decision too close to call."""
         d = self.d
-        interval = b_high is not None
-        n_groups = d.n_groups
-        low = np.full(n_groups, b_low)
-        high = np.full(n_groups, b_high) if interval else low
-        # dead[g]: the budget of g is certainly 0 at b_high (so at every b of the interval)
-        dead = np.zeros(n_groups, dtype=bool)
-        bscale = b_high if interval else b_low
-        tol = _EPS * 10 * bscale
+        budgets = np.full(d.n_groups, b)
+        dead = np.zeros(d.n_groups, dtype=bool)  # the budget is certainly exactly 0
+        tol = _EPS * 10 * b
         heap = list(d.heap0)
         heapq.heapify(heap)
         order: list[int] = []
-        factor = math.inf
         while True:
             bound = math.inf
-            cands = []  # (project, lo, lo_err, hi, hi_err, exact, avail_low, avail_high)
+            cands = []  # (project, rho, error bound, exact rho or None)
             popped = []
             while heap and heap[0][0] <= bound:
                 key, p = heapq.heappop(heap)
                 g = d.sup_g[p]
                 c = d.cost_f[p]
-                aerr = _EPS * (c + d.tot_m[p] * bscale)
-                h = high[g]
-                avail_h = _dot(d.sup_m[p], h)
-                if avail_h < c - aerr:
+                have = budgets[g]
+                avail = _dot(d.sup_m[p], have)
+                aerr = _EPS * (c + d.tot_m[p] * b)
+                if avail < c - aerr:
                     continue  # unaffordable for good
-                if avail_h < c + aerr:
-                    if not interval:
-                        raise _Uncertain
-                    lo, lo_err, ex_lo = float(d.rho0[p]), _EPS * float(d.rho0[p]), None
-                else:
-                    lo, lo_err, ex_lo = self._rho(p, h, bscale, None if interval else dead[g], key)
-                avail_l = avail_h
-                if interval:
-                    lw = low[g]
-                    avail_l = _dot(d.sup_m[p], lw)
-                    if avail_l >= c + aerr:
-                        hi, hi_err, exact = self._rho(p, lw, bscale, dead[g], lo - lo_err)
-                    else:
-                        hi, hi_err, exact = math.inf, 0.0, None
-                else:
-                    hi, hi_err, exact = lo, lo_err, ex_lo
-                popped.append((lo - lo_err, p))
-                cands.append((p, lo, lo_err, hi, hi_err, exact, avail_l, avail_h))
-                bound = min(bound, hi + hi_err)
-            if interval:
-                want = expect[len(order)] if len(order) < len(expect) else None
-                s = next((x for x in cands if x[0] == want), None)
-                if want is not None and (s is None or s[3] == math.inf):
-                    return False, 0.0
-                ok = True
-                for x in cands:
-                    if x is s:
-                        continue
-                    if s is not None:
-                        if x[1] - x[2] > s[3] + s[4]:
-                            if x[3] != math.inf and x[3] > x[1]:
-                                factor = min(factor, (x[3] - s[3]) / (x[3] - x[1]))
-                            continue
-                        if s[5] is not None and x[5] is not None and (x[5], x[0]) > (s[5], s[0]):
-                            continue
-                    ok = False
-                    if x[3] != math.inf and s is not None and x[3] > s[3] and x[3] > x[1]:
-                        factor = min(factor, (x[3] - s[3]) / (x[3] - x[1]))
-                    elif x[3] == math.inf and x[7] > x[6]:
-                        factor = min(factor, (d.cost_f[x[0]] - x[6]) / (x[7] - x[6]))
-                    else:
-                        factor = 0.0
-                if not ok:
-                    return False, factor
-                if s is None:
-                    return True, factor
+                if avail < c + aerr:
+                    raise _Uncertain
+                rho, err, exact = self._rho(p, have, b, dead[g], key)
+                popped.append((rho - err, p))
+                cands.append((p, rho, err, exact))
+                bound = min(bound, rho + err)
+            if not cands:
+                return order
+            contenders = [x for x in cands if x[1] - x[2] <= bound]
+            if len(contenders) == 1:
+                s = contenders[0]
             else:
-                if not cands:
-                    break
-                contenders = [x for x in cands if x[1] - x[2] <= bound]
-                if len(contenders) == 1:
-                    s = contenders[0]
-                else:
-                    if any(x[5] is None for x in contenders):
-                        raise _Uncertain
-                    s = min(contenders, key=lambda x: (x[5], x[0]))
-            p = s[0]
+                if any(x[3] is None for x in contenders):
+                    raise _Uncertain
+                s = min(contenders, key=lambda x: (x[3], x[0]))
+            p, rho, err = s[0], s[1], s[2]
             order.append(p)
             for item in popped:
                 if item[1] != p:
                     heapq.heappush(heap, item)
             g = d.sup_g[p]
             u = d.cost_f[p] if d.uniform else d.sup_u[p]
-            left = low[g] - s[3] * u
-            low[g] = np.maximum(left, 0.0)
-            if interval:
-                left = high[g] - s[1] * u
-                high[g] = np.maximum(left, 0.0)
-            # certainly nothing left at b_high, even with the error on the price (s[2])
-            dead[g[left < -(tol + s[2] * u)]] = True
-        return order
+            left = budgets[g] - rho * u
+            budgets[g] = np.maximum(left, 0.0)
+            # certainly nothing left, even with the error on the price
+            dead[g[left < -(tol + err * u)]] = True
 
     def float_run(self, b: Fraction) -> list[int] | None:
         self.point_runs += 1
@@ -476,13 +432,6 @@ class _Engine:
             return self._run(float(b))
         except _Uncertain:
             return None
-
-    def interval_check(self, b_low: Fraction, b_high: Fraction, expect: list[int]):
-        """(ok, factor): see `_run`."""
-        self.interval_runs += 1
-        ok, factor = self._run(float(b_low), float(b_high), expect)
-        self.interval_ok += ok
-        return ok, factor
 
     # ------------------------------------------------------------- many budgets at once
     def _neighbours(self, p: int) -> np.ndarray:
@@ -498,23 +447,26 @@ class _Engine:
             found = self._nb[p] = np.flatnonzero(self._incidence[d.sup_g[p]].any(axis=0))
         return found
 
-    def box_check(self, b_low: Fraction, b_high: Fraction, goes_on, max_states: int = 12) -> bool:
-        """True when, for every per-voter budget in [b_low, b_high], the set MES buys passes
-        ``goes_on`` (for Add1: it is within the budget and not exhaustive, so the loop goes
-        on); False when that could not be shown.
+    def box_check(self, b_low: Fraction, b_high: Fraction, goes_on, max_states: int = 12):
+        """(True, 1.0) when, for every per-voter budget in [b_low, b_high], the set MES buys
+        passes ``goes_on`` (for Add1: it is within the budget and not exhaustive, so the loop
+        goes on). Otherwise (False, a guess of the part of the interval, from its start, where
+        that still holds).
 
         It runs MES on boxes of budgets instead of budgets. A box holds, for every group, a
-        lower and an upper bound of its budget over the whole interval. Since rho only grows
-        when budgets shrink, and what is left after paying only grows with the budget and
-        shrinks with rho, every project's rho over a box lies between its rho at the upper
-        bounds and its rho at the lower bounds, and paying maps a box into a box. Where the
+        lower and an upper bound of its budget over the whole interval (at first b_low and
+        b_high). Since rho only grows when budgets shrink, and what is left after paying only
+        grows with the budget and shrinks with rho, every project's rho over a box lies between
+        its rho at the upper bounds and its rho at the lower bounds, and paying maps a box into
+        a box. Where the
         bounds cannot tell which project is bought next, or whether the run ends, every
         possibility is followed; boxes that reach the same set of projects bought are merged
         (into the smallest box holding both), so a near tie that only swaps two purchases costs
         a few extra steps. The sets where some path ends hold every set MES can buy in the
         interval. It gives up beyond ``max_states`` boxes at once.
         """
-        self.interval_runs += 1
+        self.box_runs += 1
+        self._reach = 1.0
         d = self.d
         bscale = float(b_high)
         start = _Box(
@@ -530,34 +482,39 @@ class _Engine:
             for box in states:
                 successors, can_end = self._box_step(box, bscale)
                 if can_end and not goes_on(box.bought):
-                    return False
+                    return False, self._reach
                 for number, p in enumerate(successors):
+                    if box.spent + d.cost[p] > d.budget:
+                        return False, self._reach  # over the budget, whatever comes next
                     child = self._box_pay(box, p, bscale, copy=number < len(successors) - 1)
                     twin = layer.get(child.bought)
                     layer[child.bought] = child if twin is None else twin.merge(child)
             if len(layer) > max_states:
-                return False
+                return False, 0.5
             states = list(layer.values())
-        self.interval_ok += 1
-        return True
+        self.box_ok += 1
+        return True, 1.0
 
     def _key0(self) -> np.ndarray:
-        key = np.full(len(self.d.ids), np.inf)
-        for rho, p in self.d.heap0:
-            key[p] = rho
-        return key
+        if self._key0_cache is None:
+            self._key0_cache = np.full(len(self.d.ids), np.inf)
+            for rho, p in self.d.heap0:
+                self._key0_cache[p] = rho
+        return self._key0_cache.copy()
 
     def _box_step(self, box: _Box, bscale: float):
         """(the projects that may be bought next, whether the run may end here)."""
         d = self.d
         key, seen, upper = box.key, box.seen, box.upper
-        # smallest upper bound of rho among the surely affordable (some still valid from before)
-        bound = float(upper[seen].min()) if seen.any() else math.inf
+        # smallest upper bound of rho among the surely affordable (some still valid from before;
+        # ``upper`` is inf where not seen)
+        bound = float(upper.min())
+        waiting = np.where(seen, np.inf, key)
         while True:
-            waiting = np.where(seen, np.inf, key)
             p = int(waiting.argmin())
             if waiting[p] > bound or waiting[p] == np.inf:
                 break
+            waiting[p] = np.inf
             g = d.sup_g[p]
             c = d.cost_f[p]
             aerr = _EPS * (c + d.tot_m[p] * bscale)
@@ -574,7 +531,11 @@ class _Engine:
                 continue
             exact = None
             low = box.low[g]
-            if _dot(m, low) >= c + aerr:
+            avail_low = _dot(m, low)
+            if avail_low < c + aerr < avail_high:
+                # affordable for some budgets only: from about where, if budgets grew evenly
+                self._reach = min(self._reach, (c - avail_low) / (avail_high - avail_low))
+            if avail_low >= c + aerr:
                 hi, hi_err, exact = self._rho(p, low, bscale, box.dead[g], key[p])
                 upper[p] = hi + hi_err
                 bound = min(bound, upper[p])
@@ -606,9 +567,11 @@ class _Engine:
         child.high[g] = np.maximum(left, 0.0)
         child.dead[g[left < -tol]] = True
         child.bought = box.bought | {p}
+        child.spent = box.spent + d.cost[p]
         child.key[p] = np.inf
         stale = self._neighbours(p)
         child.seen[stale] = False  # (their entries in ``exact`` are replaced when seen again)
+        child.upper[stale] = np.inf
         return child
 
     # ----------------------------------------------------------------------------- exact run
@@ -953,7 +916,7 @@ def mes(
         # The last budget where a run was made, and the set it bought (neither exhaustive nor
         # over the budget).
         previous: tuple[Fraction, frozenset] | None = None
-        span, fails, cooldown = 2, 0, 0
+        span, fails, cooldown = 8, 0, 0
         ceiling = 2**62  # a span that failed lately
         while True:
             if max_runs is not None and engine.point_runs >= max_runs:
@@ -974,19 +937,21 @@ def mes(
             previous = (b, frozenset(order))
             # Skip the increments at which MES provably buys a set that lets the loop go on.
             while skip and not cooldown:
-                if engine.box_check(b, b + span * step, goes_on):
+                ok, reach = engine.box_check(b, b + span * step, goes_on)
+                if ok:
                     b += span * step
                     k += span
                     # grow, but only slowly towards a span that failed before
                     span = min(2 * span, max(span + 1, ceiling * 3 // 4))
                     ceiling += ceiling // 4
                     fails = 0
-                elif span > 2:
+                elif span > 2 and span * reach >= 2:
                     ceiling = span
-                    span //= 2
-                else:
+                    span = min(int(span * reach), span // 2)
+                else:  # a few runs, one increment at a time, before boxes again
+                    span = 2
                     fails += 1
-                    cooldown = min(2 ** (fails - 1), 8)
+                    cooldown = min(2 ** (fails - 1), 32)
             if cooldown:
                 cooldown -= 1
             b += step
@@ -1003,7 +968,7 @@ def mes(
         {
             "budget_per_voter": b / data.scale,
             "mes_runs": engine.point_runs,
-            "interval_checks": engine.interval_runs,
+            "boxes": engine.box_runs,
             "exact_runs": engine.exact_runs,
         }
     )
