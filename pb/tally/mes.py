@@ -230,11 +230,10 @@ class _Box:
     """A state of MES over an interval of budgets: the projects bought, and for every group a
     lower and an upper bound of its budget (`_Engine.box_check`)."""
 
-    __slots__ = ("bought", "dead", "exact", "high", "key", "low", "seen", "spent", "upper")
+    __slots__ = ("bought", "dead", "exact", "high", "key", "low", "seen", "upper")
 
     def __init__(self, bought, low, high, dead, key, seen=None, upper=None, exact=None):
         self.bought: frozenset = bought
-        self.spent = 0  # their cost
         self.low = low  # lower bounds of the budgets
         self.high = high  # upper bounds
         self.dead = dead  # budget certainly exactly 0
@@ -257,7 +256,6 @@ class _Box:
             self.upper.copy(),
             dict(self.exact),
         )
-        twin.spent = self.spent
         return twin
 
     def merge(self, other: _Box) -> _Box:
@@ -447,11 +445,20 @@ class _Engine:
             found = self._nb[p] = np.flatnonzero(self._incidence[d.sup_g[p]].any(axis=0))
         return found
 
-    def box_check(self, b_low: Fraction, b_high: Fraction, goes_on, max_states: int = 12):
+    def box_check(
+        self,
+        b_low: Fraction,
+        b_high: Fraction,
+        goes_on,
+        *,
+        lasting: bool = False,
+        max_states: int = 12,
+    ):
         """(True, 1.0) when, for every per-voter budget in [b_low, b_high], the set MES buys
         passes ``goes_on`` (for Add1: it is within the budget and not exhaustive, so the loop
         goes on). Otherwise (False, a guess of the part of the interval, from its start, where
-        that still holds).
+        that still holds). ``lasting``: a set that fails ``goes_on`` fails with any project
+        added (true for Add1's test), so a path fails as soon as its set does.
 
         It runs MES on boxes of budgets instead of budgets. A box holds, for every group, a
         lower and an upper bound of its budget over the whole interval (at first b_low and
@@ -480,12 +487,12 @@ class _Engine:
         while states:
             layer: dict[frozenset, _Box] = {}
             for box in states:
+                if lasting and not goes_on(box.bought):
+                    return False, self._reach
                 successors, can_end = self._box_step(box, bscale)
                 if can_end and not goes_on(box.bought):
                     return False, self._reach
                 for number, p in enumerate(successors):
-                    if box.spent + d.cost[p] > d.budget:
-                        return False, self._reach  # over the budget, whatever comes next
                     child = self._box_pay(box, p, bscale, copy=number < len(successors) - 1)
                     twin = layer.get(child.bought)
                     layer[child.bought] = child if twin is None else twin.merge(child)
@@ -567,7 +574,6 @@ class _Engine:
         child.high[g] = np.maximum(left, 0.0)
         child.dead[g[left < -tol]] = True
         child.bought = box.bought | {p}
-        child.spent = box.spent + d.cost[p]
         child.key[p] = np.inf
         stale = self._neighbours(p)
         child.seen[stale] = False  # (their entries in ``exact`` are replaced when seen again)
@@ -937,7 +943,7 @@ def mes(
             previous = (b, frozenset(order))
             # Skip the increments at which MES provably buys a set that lets the loop go on.
             while skip and not cooldown:
-                ok, reach = engine.box_check(b, b + span * step, goes_on)
+                ok, reach = engine.box_check(b, b + span * step, goes_on, lasting=True)
                 if ok:
                     b += span * step
                     k += span
