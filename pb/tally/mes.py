@@ -192,6 +192,8 @@ class _Data:
                 for gs, us in zip(self.sup_g, self.sup_u, strict=True)
             ]
         self.cost_f = [float(c) for c in self.cost]
+        # supporters few enough for a plain dot product (see _dot)
+        self.small = [len(x) <= _BLAS_MAX for x in self.sup_g]
         # Projects MES looks at, and the supported ones of cost 0 (selected at once).
         self.mes_projects = [
             p for p in range(n_projects) if self.tot_mu[p] > 0 and self.cost[p] > 0
@@ -527,7 +529,7 @@ class _Engine:
             aerr = _EPS * (c + d.tot_m[p] * bscale)
             m = d.sup_m[p]
             high = box.high[g]
-            avail_high = _dot(m, high)
+            avail_high = float(m @ high) if d.small[p] else _dot(m, high)
             if avail_high < c - aerr:
                 key[p] = np.inf  # unaffordable for good
                 continue
@@ -538,7 +540,7 @@ class _Engine:
                 continue
             exact = None
             low = box.low[g]
-            avail_low = _dot(m, low)
+            avail_low = float(m @ low) if d.small[p] else _dot(m, low)
             if avail_low < c + aerr < avail_high:
                 # affordable for some budgets only: from about where, if budgets grew evenly
                 self._reach = min(self._reach, (c - avail_low) / (avail_high - avail_low))
@@ -910,11 +912,16 @@ def mes(
             raise ValueError("increment must be positive")
         by_cost = sorted(data.mes_projects, key=lambda p: data.cost[p])
 
+        answers: dict[frozenset, bool] = {}  # (boxes meet the same sets again and again)
+
         def goes_on(bought: frozenset) -> bool:
             """Add1 goes on past a budget where MES buys this set."""
-            return _outcome_cost(data, bought) <= data.budget and not _exhaustive(
-                data, bought, by_cost
-            )
+            answer = answers.get(bought)
+            if answer is None:
+                answer = answers[bought] = _outcome_cost(
+                    data, bought
+                ) <= data.budget and not _exhaustive(data, bought, by_cost)
+            return answer
 
         k = 0  # increments done
         result_b: Fraction | None = None
