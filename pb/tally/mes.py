@@ -954,9 +954,10 @@ def mes(
                 if ok:
                     b += span * step
                     k += span
-                    # grow, but only slowly towards a span that failed before
-                    span = min(2 * span, max(span + 1, ceiling * 3 // 4))
-                    ceiling += ceiling // 4
+                    # double, but past half a span that failed lately only one by one: a
+                    # failed box costs about as much as one that holds
+                    span = min(2 * span, max(span + 1, ceiling // 2))
+                    ceiling += ceiling // 10
                     fails = 0
                 elif span > 2 and span * reach >= 2:
                     ceiling = span
