@@ -605,21 +605,26 @@ class _Engine:
             return value
         pairs = self._gather_pairs(groups)
         projs = d.g_proj[pairs]
+        acc: dict[int, int] = {}  # paid project -> total utility of these groups for it
         if d.float_sums_exact:
-            coef = np.bincount(projs, weights=d.g_w[pairs], minlength=len(d.ids))
-            for s, rho in paid.items():
-                w = round(float(coef[s]))
+            coef = np.bincount(projs, weights=d.g_w[pairs], minlength=len(d.ids)).tolist()
+            for s in paid:
+                w = round(coef[s])
                 if w:
-                    value -= rho * (w * d.cost[s] if d.uniform else w)
+                    acc[s] = w * d.cost[s] if d.uniform else w
         else:  # pragma: no cover - only for huge utilities
             group_of = np.repeat(groups, d.g_len[groups])
-            acc: dict[int, int] = {}
             for g, pi, s in zip(group_of.tolist(), pairs.tolist(), projs.tolist(), strict=True):
                 if s in paid:
                     acc[s] = acc.get(s, 0) + d.mult_list[g] * d.g_u_list[pi]
-            for s, w in acc.items():
-                value -= paid[s] * w
-        return value
+        # value - sum of rho * utility, over one common denominator: in integers, which is
+        # much faster than a Fraction operation per term
+        rhos = [(paid[s], w) for s, w in acc.items()]
+        common = math.lcm(value.denominator, *(rho.denominator for rho, _ in rhos))
+        numerator = value.numerator * (common // value.denominator) - sum(
+            rho.numerator * (common // rho.denominator) * w for rho, w in rhos
+        )
+        return Fraction(numerator, common)
 
     def _exact_budget(self, g: int, b: Fraction, paid: dict[int, Fraction]) -> Fraction:
         d = self.d
