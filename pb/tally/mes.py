@@ -935,6 +935,9 @@ def mes(
         # over the budget).
         previous: tuple[Fraction, frozenset] | None = None
         span, fails, cooldown = 8, 0, 0
+        # Long runs (many projects) make a box that gives up late cost more than following a
+        # few more states: allow more there (measured on the shipped elections).
+        max_states = 8 if len(data.mes_projects) <= 100 else 16
         ceiling = 2**62  # a span that failed lately
         while True:
             if max_runs is not None and engine.point_runs >= max_runs:
@@ -955,7 +958,9 @@ def mes(
             previous = (b, frozenset(order))
             # Skip the increments at which MES provably buys a set that lets the loop go on.
             while skip and not cooldown:
-                ok, reach = engine.box_check(b, b + span * step, goes_on, lasting=True)
+                ok, reach = engine.box_check(
+                    b, b + span * step, goes_on, lasting=True, max_states=max_states
+                )
                 if ok:
                     b += span * step
                     k += span
