@@ -43,6 +43,7 @@ __all__ = [
     "PointsBallot",
     "Project",
     "VoteType",
+    "share_approved",
     "to_fraction",
 ]
 
@@ -207,6 +208,20 @@ class PointsBallot:
 
 
 Ballot = ApprovalBallot | OrdinalBallot | PointsBallot
+
+
+def share_approved(ballot: Ballot, shared: dict[frozenset[str], frozenset[str]]) -> Ballot:
+    """The ballot, its set of approved projects now the equal one kept in ``shared`` (kept
+    there if new). A reader of many ballots calls this so that equal sets are one object:
+    grouping equal ballots (`Election.approval_groups`) then hashes each set only once."""
+    if isinstance(ballot, ApprovalBallot):
+        object.__setattr__(ballot, "projects", shared.setdefault(ballot.projects, ballot.projects))
+    elif isinstance(ballot, PointsBallot):
+        object.__setattr__(
+            ballot, "_approved", shared.setdefault(ballot._approved, ballot._approved)
+        )
+    return ballot
+
 
 _BALLOT_CLASS = {
     VoteType.APPROVAL: ApprovalBallot,

@@ -192,8 +192,6 @@ class _Data:
                 for gs, us in zip(self.sup_g, self.sup_u, strict=True)
             ]
         self.cost_f = [float(c) for c in self.cost]
-        # supporters few enough for a plain dot product (see _dot)
-        self.small = [len(x) <= _BLAS_MAX for x in self.sup_g]
         # Projects MES looks at, and the supported ones of cost 0 (selected at once).
         self.mes_projects = [
             p for p in range(n_projects) if self.tot_mu[p] > 0 and self.cost[p] > 0
@@ -248,7 +246,7 @@ class _Box:
         self.exact: dict[int, Fraction] = {} if exact is None else exact
 
     def copy(self) -> _Box:
-        twin = _Box(
+        return _Box(
             self.bought,
             self.low.copy(),
             self.high.copy(),
@@ -258,7 +256,6 @@ class _Box:
             self.upper.copy(),
             dict(self.exact),
         )
-        return twin
 
     def merge(self, other: _Box) -> _Box:
         """The smallest box holding both (same projects bought)."""
@@ -467,12 +464,11 @@ class _Engine:
         b_high). Since rho only grows when budgets shrink, and what is left after paying only
         grows with the budget and shrinks with rho, every project's rho over a box lies between
         its rho at the upper bounds and its rho at the lower bounds, and paying maps a box into
-        a box. Where the
-        bounds cannot tell which project is bought next, or whether the run ends, every
-        possibility is followed; boxes that reach the same set of projects bought are merged
-        (into the smallest box holding both), so a near tie that only swaps two purchases costs
-        a few extra steps. The sets where some path ends hold every set MES can buy in the
-        interval. It gives up beyond ``max_states`` boxes at once.
+        a box. Where the bounds cannot tell which project is bought next, or whether the run
+        ends, every possibility is followed; boxes that reach the same set of projects bought
+        are merged (into the smallest box holding both), so a near tie that only swaps two
+        purchases costs a few extra steps. The sets where some path ends hold every set MES can
+        buy in the interval. It gives up beyond ``max_states`` boxes at once.
         """
         self.box_runs += 1
         self._reach = 1.0
@@ -529,7 +525,7 @@ class _Engine:
             aerr = _EPS * (c + d.tot_m[p] * bscale)
             m = d.sup_m[p]
             high = box.high[g]
-            avail_high = float(m @ high) if d.small[p] else _dot(m, high)
+            avail_high = _dot(m, high)
             if avail_high < c - aerr:
                 key[p] = np.inf  # unaffordable for good
                 continue
@@ -540,7 +536,7 @@ class _Engine:
                 continue
             exact = None
             low = box.low[g]
-            avail_low = float(m @ low) if d.small[p] else _dot(m, low)
+            avail_low = _dot(m, low)
             if avail_low < c + aerr < avail_high:
                 # affordable for some budgets only: from about where, if budgets grew evenly
                 self._reach = min(self._reach, (c - avail_low) / (avail_high - avail_low))

@@ -34,6 +34,7 @@ from .election import (
     PointsBallot,
     Project,
     VoteType,
+    share_approved,
     to_fraction,
 )
 
@@ -210,7 +211,8 @@ def read_pabulib_string(text: str) -> Election:
     columns = _VoteColumns(header if "votes" in seen and header else ["voter_id", "vote"])
     shared: dict[frozenset[str], frozenset[str]] = {}
     ballots = [
-        _parse_vote(vote_type, line, row, columns, project_ids, shared) for line, row in vote_rows
+        share_approved(_parse_vote(vote_type, line, row, columns, project_ids), shared)
+        for line, row in vote_rows
     ]
     seen_ids: dict[str, int] = {}
     for (line, _), ballot in zip(vote_rows, ballots, strict=True):
@@ -260,16 +262,8 @@ class _VoteColumns:
 
 
 def _parse_vote(
-    vote_type: VoteType,
-    line: int,
-    row: list[str],
-    cols: _VoteColumns,
-    project_ids: set[str],
-    shared: dict[frozenset[str], frozenset[str]],
+    vote_type: VoteType, line: int, row: list[str], cols: _VoteColumns, project_ids: set[str]
 ) -> Ballot:
-    """One ballot. Equal sets of approved projects are made one object (``shared``), so that
-    grouping equal ballots, which every rule starts with, hashes each set once."""
-
     def fail(message: str) -> PabulibError:
         return PabulibError(message, section="votes", line=line)
 
@@ -290,8 +284,7 @@ def _parse_vote(
     if vote_type is VoteType.APPROVAL or vote_type is VoteType.CHOOSE_1:
         if vote_type is VoteType.CHOOSE_1 and len(ids) > 1:
             raise fail(f"a choose-1 vote lists {len(ids)} projects")
-        approved = frozenset(ids)
-        return ApprovalBallot(shared.setdefault(approved, approved), voter_id, extra)
+        return ApprovalBallot(frozenset(ids), voter_id, extra)
     if vote_type is VoteType.ORDINAL:
         return OrdinalBallot(tuple(ids), voter_id, extra)
     if cols.points is None:
@@ -309,10 +302,7 @@ def _parse_vote(
         if vote_type is VoteType.CUMULATIVE and value < 0:
             raise fail(f"negative points for project {pid!r}")
         scores.append((pid, value))
-    ballot = PointsBallot(tuple(scores), voter_id, extra)
-    approved = ballot.approved()
-    object.__setattr__(ballot, "_approved", shared.setdefault(approved, approved))
-    return ballot
+    return PointsBallot(tuple(scores), voter_id, extra)
 
 
 # ------------------------------------------------------------------------------------ writing
