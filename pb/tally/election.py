@@ -32,7 +32,6 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
-from operator import attrgetter
 
 __all__ = [
     "ApprovalBallot",
@@ -43,7 +42,6 @@ __all__ = [
     "PointsBallot",
     "Project",
     "VoteType",
-    "share_approved",
     "to_fraction",
 ]
 
@@ -210,19 +208,6 @@ class PointsBallot:
 Ballot = ApprovalBallot | OrdinalBallot | PointsBallot
 
 
-def share_approved(ballot: Ballot, shared: dict[frozenset[str], frozenset[str]]) -> Ballot:
-    """The ballot, its set of approved projects now the equal one kept in ``shared`` (kept
-    there if new). A reader of many ballots calls this so that equal sets are one object:
-    grouping equal ballots (`Election.approval_groups`) then hashes each set only once."""
-    if isinstance(ballot, ApprovalBallot):
-        object.__setattr__(ballot, "projects", shared.setdefault(ballot.projects, ballot.projects))
-    elif isinstance(ballot, PointsBallot):
-        object.__setattr__(
-            ballot, "_approved", shared.setdefault(ballot._approved, ballot._approved)
-        )
-    return ballot
-
-
 _BALLOT_CLASS = {
     VoteType.APPROVAL: ApprovalBallot,
     VoteType.CHOOSE_1: ApprovalBallot,
@@ -273,6 +258,11 @@ class Election:
         ballots = tuple(self.ballots)
         known = set(ids)
         cls = _BALLOT_CLASS[vote_type]
+        # Every ballot as the set it approves, equal sets being one object: approval rules
+        # group equal ballots (`approval_groups`), which then hashes each set once and reads
+        # one compact column instead of every ballot object.
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        approved = []
         for index, ballot in enumerate(ballots):
             if not isinstance(ballot, cls):
                 raise ElectionError(
@@ -284,11 +274,14 @@ class Election:
                     raise ElectionError(f"ballot {index + 1}: project {pid!r} is not in projects")
             if vote_type is VoteType.CHOOSE_1 and len(ballot.projects) > 1:
                 raise ElectionError(f"ballot {index + 1} chooses more than one project")
+            ids_approved = ballot.approved()
+            approved.append(shared.setdefault(ids_approved, ids_approved))
         object.__setattr__(self, "projects", projects)
         object.__setattr__(self, "budget", budget)
         object.__setattr__(self, "vote_type", vote_type)
         object.__setattr__(self, "ballots", ballots)
         object.__setattr__(self, "meta", _frozen_pairs(self.meta))
+        object.__setattr__(self, "_approved_sets", tuple(approved))
 
     # ----------------------------------------------------------------- construction helpers
     @classmethod
@@ -350,7 +343,7 @@ class Election:
 
     def approval_ballots(self) -> list[frozenset[str]]:
         """Every ballot seen as an approval ballot (see the module docstring)."""
-        return [b.approved() for b in self.ballots]
+        return list(self._approved_sets)
 
     @cached_property
     def approval_groups(self) -> Counter[frozenset[str]]:
@@ -358,12 +351,7 @@ class Election:
 
         Cached because every rule starts from it, and MES then greedy run on the same election.
         """
-        cls = _BALLOT_CLASS[self.vote_type]
-        if cls is ApprovalBallot:  # (attrgetter: no Python call per ballot)
-            return Counter(map(attrgetter("projects"), self.ballots))
-        if cls is PointsBallot:
-            return Counter(map(attrgetter("_approved"), self.ballots))
-        return Counter(b.approved() for b in self.ballots)
+        return Counter(self._approved_sets)
 
     def approval_scores(self) -> dict[str, int]:
         scores = dict.fromkeys((p.id for p in self.projects), 0)

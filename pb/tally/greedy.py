@@ -35,11 +35,17 @@ def _scores(election: Election, points: bool) -> dict[str, Fraction]:
 
 
 def greedy_order(
-    election: Election, *, points: bool = False, exclude: Iterable[str] = ()
+    election: Election,
+    *,
+    points: bool = False,
+    exclude: Iterable[str] = (),
+    scores: dict[str, Fraction] | None = None,
 ) -> list[tuple[str, Fraction]]:
-    """The projects in the order greedy looks at them, with their score (votes or points)."""
+    """The projects in the order greedy looks at them, with their score (votes or points;
+    ``scores`` when the caller knows them already)."""
     excluded = set(exclude)
-    scores = _scores(election, points)
+    if scores is None:
+        scores = _scores(election, points)
     keyed = []
     for p in election.projects:
         if p.id in excluded:
@@ -62,8 +68,10 @@ def greedy(
     points: bool = False,
     initial: Iterable[str] = (),
     phase: str = "greedy",
+    scores: dict[str, Fraction] | None = None,
 ) -> TallyResult:
-    """Runs greedy. ``initial`` are projects already selected (greedy completes them).
+    """Runs greedy. ``initial`` are projects already selected (greedy completes them);
+    ``scores``, each project's votes or points, when the caller knows them already.
 
     ``selected`` in the result is ``initial`` followed by what greedy adds; the trace has one
     :class:`GreedyStep` per project looked at.
@@ -78,7 +86,7 @@ def greedy(
     selected = list(initial)
     trace: list[GreedyStep] = []
     unit = "points" if points and election.vote_type.has_points else "votes"
-    for pid, score in greedy_order(election, points=points, exclude=initial):
+    for pid, score in greedy_order(election, points=points, exclude=initial, scores=scores):
         cost = costs[pid]
         fits = cost <= remaining
         if fits:

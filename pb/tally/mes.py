@@ -62,6 +62,8 @@ import heapq
 import math
 from collections import Counter
 from fractions import Fraction
+from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -70,6 +72,7 @@ from .explain import MesSkipStep, MesStep, TallyResult, ZeroCostStep
 from .greedy import greedy
 
 __all__ = ["MesTooLong", "mes"]
+
 
 # Relative error budget of a float value (true errors are below 1e-13 in these computations).
 _EPS = 1e-10
@@ -90,6 +93,10 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 
 
 _msum = _dot
+
+
+# What `_Engine.float_run` returns when it stops early: Add1 goes on past this budget.
+GOES_ON: list[int] = []
 
 
 class MesTooLong(RuntimeError):
@@ -137,14 +144,14 @@ class _Data:
             # project's cost for Cost_Sat (uniform utilities, kept implicit in the weights).
             counter = election.approval_groups
             keys = list(counter)
-            g_proj_list = [index[p] for key in keys for p in key]
+            g_proj_list = list(map(index.__getitem__, chain.from_iterable(keys)))
             raw_u = None
             self.uniform = not points
         self.mult_list = list(counter.values())
         n_groups = len(keys)
         self.n_groups = n_groups
         self.mult = np.array(self.mult_list, dtype=np.float64)
-        self.g_len = np.array([len(k) for k in keys], dtype=np.int64)
+        self.g_len = np.fromiter(map(len, keys), dtype=np.int64, count=n_groups)
         self.g_ptr = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(self.g_len, out=self.g_ptr[1:])
         self.g_proj = np.array(g_proj_list, dtype=np.int64)
@@ -152,13 +159,11 @@ class _Data:
         cost_arr = np.array(self.cost, dtype=np.float64)
         if self.uniform:
             pair_u = cost_arr[self.g_proj] if len(self.g_proj) else np.zeros(0)
-            self.g_u_list = [self.cost[p] for p in g_proj_list]
         elif raw_u is None:
             pair_u = np.ones(len(g_proj_list), dtype=np.float64)
-            self.g_u_list = [1] * len(g_proj_list)
         else:
             pair_u = np.array(raw_u, dtype=np.float64)
-            self.g_u_list = raw_u
+        self._raw_u = raw_u
         pair_m = self.mult[pair_group] if len(pair_group) else np.zeros(0)
         # weight of a (group, project) pair in an exact sum: m * u, or m alone when the
         # utilities are uniform (the cost is multiplied in afterwards, in Python integers).
@@ -206,6 +211,34 @@ class _Data:
         self.rho0_f = {p: float(r) for p, r in self.rho0.items()}
         self.tot_mu_f = [float(x) for x in self.tot_mu]
         self.heap0 = [(self.rho0_f[p] * (1 - _EPS), p) for p in self.mes_projects]
+        # Supporters again, as one flat list of (group, project) pairs, and per-project
+        # arrays: for `_Engine.surely_goes_on`, which looks at every project at once.
+        self.n_projects = n_projects
+        self.sp_g = pair_group[by_project]
+        self.sp_p = self.g_proj[by_project]
+        self.sp_m = self.mult[self.sp_g]
+        # the projects with supporters, and where theirs start in the flat list
+        self.sp_projects = np.flatnonzero(counts)
+        self.sp_starts = (np.cumsum(counts) - counts)[self.sp_projects]
+        # the same pairs by group (as they come): the groups that support something, where
+        # they start
+        self.sp_p_by_group = self.g_proj[keep]
+        group_sizes = np.bincount(pair_group[keep], minlength=n_groups)
+        self.sp_groups = np.flatnonzero(group_sizes)
+        self.sp_group_starts = (np.cumsum(group_sizes) - group_sizes)[self.sp_groups]
+        self.cost_arr = cost_arr
+        self.tot_m_arr = np.array(self.tot_m, dtype=np.float64)
+        self.mes_mask = np.zeros(n_projects, dtype=bool)
+        self.mes_mask[self.mes_projects] = True
+
+    @cached_property
+    def g_u_list(self) -> list[int]:
+        """The integer utility of every (group, project) pair (only exact runs need it)."""
+        if self.uniform:
+            return [self.cost[p] for p in self.g_proj.tolist()]
+        if self._raw_u is None:
+            return [1] * len(self.g_proj)
+        return self._raw_u
 
 
 class _Run:
@@ -279,6 +312,8 @@ class _Engine:
         self._nb: dict[int, np.ndarray] = {}
         self._incidence: np.ndarray | None = None
         self._key0_cache: np.ndarray | None = None
+        # how many purchases into a run `surely_goes_on` last held
+        self.settled_at = 1
 
     # ------------------------------------------------------------------ float building blocks
     def _rho(
@@ -373,10 +408,11 @@ class _Engine:
         return float(rhos[k]), poor, float(rich[k])
 
     # ------------------------------------------------------------------------ one float run
-    def _run(self, b: float) -> list[int]:
+    def _run(self, b: float, stop_early: bool = False) -> list[int]:
         """A float run at the per-voter budget ``b``: the purchase order. Raises _Uncertain
         when it meets a decision too close to call."""
         d = self.d
+        spent = 0
         budgets = np.full(d.n_groups, b)
         dead = np.zeros(d.n_groups, dtype=bool)  # the budget is certainly exactly 0
         tol = _EPS * 10 * b
@@ -422,13 +458,63 @@ class _Engine:
             budgets[g] = np.maximum(left, 0.0)
             # certainly nothing left, even with the error on the price
             dead[g[left < -(tol + err * u)]] = True
+            spent += d.cost[p]
+            if (
+                stop_early
+                and self._check_now(len(order))
+                and self.surely_goes_on(budgets, order, spent, b)
+            ):
+                self.settled_at = len(order)
+                return GOES_ON
 
-    def float_run(self, b: Fraction) -> list[int] | None:
+    def float_run(self, b: Fraction, stop_early: bool = False) -> list[int] | None:
+        """The purchase order of a float run at ``b``, or None if a decision was too close to
+        call. With ``stop_early``, `GOES_ON` as soon as `surely_goes_on` holds."""
         self.point_runs += 1
         try:
-            return self._run(float(b))
+            return self._run(float(b), stop_early)
         except _Uncertain:
             return None
+
+    def surely_goes_on(self, budgets: np.ndarray, bought, spent: int, bscale: float) -> bool:
+        """Whether, whatever MES buys from a state onwards, the outcome is within the budget
+        and not exhaustive, so that Add1 goes on past it. ``budgets`` are the groups' budgets
+        (or upper bounds of them), ``bought`` the projects bought, ``spent`` their total cost.
+
+        A project that is unaffordable now stays so, since budgets only shrink. Later
+        purchases cost at most what the projects that may still be affordable cost together,
+        and are paid by their supporters out of what they have left. If the cost so far plus
+        the smaller of the two still leaves room for some project that will never be bought,
+        the outcome is within the budget and not exhaustive.
+        """
+        d = self.d
+        money = d.mult * budgets
+        avail = np.zeros(d.n_projects)
+        avail[d.sp_projects] = np.add.reduceat(money[d.sp_g], d.sp_starts)
+        cost = d.cost_arr
+        maybe = avail >= cost - _EPS * (cost + d.tot_m_arr * bscale)
+        left = d.mes_mask.copy()
+        left[list(bought)] = False
+        never = left & ~maybe
+        if not never.any():
+            return False
+        room = (d.budget - spent - float(cost[never].min())) * (1 - _EPS)
+        buyable = left & maybe
+        future = float(cost[buyable].sum())
+        if future > room >= 0:  # what the voters who may still pay have left may be less
+            payers = np.add.reduceat(buyable[d.sp_p_by_group], d.sp_group_starts) > 0
+            paying = _dot(money[d.sp_groups], payers)
+            future = min(future, paying * (1 + _EPS) + _EPS * 10 * bscale * d.n_voters)
+        return future <= room
+
+    def _check_now(self, depth: int) -> bool:
+        """Whether a run tries `surely_goes_on` after ``depth`` purchases. It costs a pass
+        over every supporter, and the depth where it first holds changes little from one
+        budget to the next: from just before where it held last, then every third purchase.
+        (A box path tries it every third purchase: stopping a path early saves more there,
+        since paths branch.)"""
+        start = max(1, self.settled_at - 2)
+        return depth >= start and (depth - start) % 3 == 0
 
     # ------------------------------------------------------------- many budgets at once
     def _neighbours(self, p: int) -> np.ndarray:
@@ -452,6 +538,7 @@ class _Engine:
         *,
         lasting: bool = False,
         max_states: int = 12,
+        settle: bool = False,
     ):
         """(True, 1.0) when, for every per-voter budget in [b_low, b_high], the set MES buys
         passes ``goes_on`` (for Add1: it is within the budget and not exhaustive, so the loop
@@ -472,6 +559,8 @@ class _Engine:
         """
         self.box_runs += 1
         self._reach = 1.0
+        # whether it failed on reaching a set that fails ``goes_on`` (or else on too many states)
+        self.box_reached_stop = False
         d = self.d
         bscale = float(b_high)
         start = _Box(
@@ -486,9 +575,19 @@ class _Engine:
             layer: dict[frozenset, _Box] = {}
             for box in states:
                 if lasting and not goes_on(box.bought):
+                    self.box_reached_stop = True
                     return False, self._reach
+                if (
+                    settle
+                    and len(box.bought) % 3 == 0
+                    and self.surely_goes_on(
+                        box.high, box.bought, sum(d.cost[p] for p in box.bought), bscale
+                    )
+                ):
+                    continue  # whatever this path buys next, the loop goes on
                 successors, can_end = self._box_step(box, bscale)
                 if can_end and not goes_on(box.bought):
+                    self.box_reached_stop = True
                     return False, self._reach
                 for number, p in enumerate(successors):
                     child = self._box_pay(box, p, bscale, copy=number < len(successors) - 1)
@@ -770,10 +869,62 @@ class _Engine:
             budgets[rich_groups] = np.maximum(budgets[rich_groups] - float(rho) * u[rich], 0.0)
             paid[p] = rho
         chosen = set(order)
-        left = {
-            p: self._exact_avail(p, b, paid, exhausted) for p in d.mes_projects if p not in chosen
-        }
+        left = self._exact_left(b, paid, exhausted, [p for p in d.mes_projects if p not in chosen])
         return _Run(order, rounds, left)
+
+    def _exact_left(self, b, paid, exhausted, projects) -> dict[int, Fraction]:
+        """For each of ``projects``, what its supporters have left, exactly.
+
+        A budget not exhausted is b minus, for each project paid, rho times the group's
+        utility for it; so what p's supporters have left is b times their number minus, for
+        each project paid, rho times their total utility for it. These totals are found for
+        every p at once, by pairing each supporter of p with each of its projects paid.
+        """
+        d = self.d
+        if not d.float_sums_exact or not projects or not paid:
+            return {p: self._exact_avail(p, b, paid, exhausted) for p in projects}
+        live = ~exhausted
+        report = np.full(d.n_projects, -1)
+        report[projects] = np.arange(len(projects))
+        bought = list(paid)
+        column = np.full(d.n_projects, -1)
+        column[bought] = np.arange(len(bought))
+        # (group, reported project): the supporters who still have money
+        keep = live[d.sp_g] & (report[d.sp_p] >= 0)
+        groups, rows = d.sp_g[keep], report[d.sp_p[keep]]
+        voters = np.bincount(rows, weights=d.mult[groups], minlength=len(projects))
+        # (group, paid project, weight), in group order
+        pair_group = np.repeat(np.arange(d.n_groups), d.g_len)
+        take = live[pair_group] & (column[d.g_proj] >= 0)
+        paid_group, cols, weights = pair_group[take], column[d.g_proj[take]], d.g_w[take]
+        count = np.bincount(paid_group, minlength=d.n_groups)
+        first = np.cumsum(count) - count
+        repeat = count[groups]
+        ends = np.cumsum(repeat)
+        which = np.repeat(np.arange(len(groups)), repeat)
+        pair = np.repeat(first[groups], repeat) + np.arange(int(ends[-1]) if len(ends) else 0)
+        pair -= np.repeat(ends - repeat, repeat)
+        totals = np.bincount(
+            rows[which] * len(bought) + cols[pair],
+            weights=weights[pair],
+            minlength=len(projects) * len(bought),
+        ).reshape(len(projects), len(bought))
+        # over one common denominator, in integers
+        common = math.lcm(b.denominator, *(paid[s].denominator for s in bought))
+        per_voter = b.numerator * (common // b.denominator)
+        coefficients = [
+            paid[s].numerator * (common // paid[s].denominator) * (d.cost[s] if d.uniform else 1)
+            for s in bought
+        ]
+        voters_list = np.rint(voters).astype(np.int64).tolist()
+        totals_list = np.rint(totals).astype(np.int64).tolist()
+        return {
+            p: Fraction(
+                per_voter * n - sum(c * w for c, w in zip(coefficients, row, strict=True)),
+                common,
+            )
+            for p, n, row in zip(projects, voters_list, totals_list, strict=True)
+        }
 
     def _round_facts(self, p, rho, rich, exact_budgets, b, paid, budgets, exhausted) -> dict:
         d = self.d
@@ -924,48 +1075,109 @@ def mes(
                 ) <= data.budget and not _exhaustive(data, bought, by_cost)
             return answer
 
-        k = 0  # increments done
+        # Increments before ``k`` are known to let the loop go on; ``previous`` is the last
+        # of them with, if a run was made there, the set it bought.
+        k = 0
+        previous: tuple[Fraction, frozenset | None] | None = None
         result_b: Fraction | None = None
         expected: frozenset | None = None
-        # The last budget where a run was made, and the set it bought (neither exhaustive nor
-        # over the budget).
-        previous: tuple[Fraction, frozenset] | None = None
-        span, fails, cooldown = 8, 0, 0
+
+        def at(j: int) -> Fraction:
+            return b + j * step
+
+        # Where `surely_goes_on` holds before anything is bought, it holds at every lower
+        # budget too (more money only makes more projects affordable): skip those
+        # increments at once, finding the last of them by doubling then halving.
+        def settled(j: int) -> bool:
+            return engine.surely_goes_on(np.full(data.n_groups, float(at(j))), (), 0, float(at(j)))
+
+        if skip and settled(0):
+            good, bad = 0, 1
+            while settled(bad):
+                good, bad = bad, 2 * bad
+            while bad - good > 1:
+                middle = (good + bad) // 2
+                good, bad = (middle, bad) if settled(middle) else (good, middle)
+            k, previous = good + 1, (at(good), None)
         # Long runs (many projects) make a box that gives up late cost more than following a
         # few more states: allow more there (measured on the shipped elections).
         max_states = 8 if len(data.mes_projects) <= 100 else 16
+        runs: dict[int, list[int]] = {}  # (the search below may ask twice)
+
+        def run_at(j: int) -> list[int]:
+            if j not in runs:
+                order = engine.float_run(at(j), stop_early=skip)
+                runs[j] = engine.exact_run(at(j)).order if order is None else order
+            return runs[j]
+
+        def stops(order: list[int]) -> bool:
+            return order is not GOES_ON and not goes_on(frozenset(order))
+
+        def first_stop(low: int, high: int) -> tuple[int, list[int]] | None:
+            """If the loop stops at increment ``high``, about where it first does after
+            ``low``, found by halving with single runs (the increments before it are still
+            to be vouched for)."""
+            order = run_at(high)
+            if not stops(order):
+                return None
+            while high - low > 1:
+                middle = (low + high) // 2
+                found = run_at(middle)
+                if stops(found):
+                    high, order = middle, found
+                else:
+                    low = middle
+            return high, order
+
+        span, fails, cooldown = 8, 0, 0
         ceiling = 2**62  # a span that failed lately
+        # a later increment where the loop is known to stop, and what MES buys there
+        stop_at: tuple[int, list[int]] | None = None
+        failed = False
         while True:
             if max_runs is not None and engine.point_runs >= max_runs:
                 raise MesTooLong(f"no outcome after {engine.point_runs} MES runs")
-            order = engine.float_run(b)
-            if order is None:
-                order = engine.exact_run(b).order
-            if _outcome_cost(data, order) > data.budget:
+            order = stop_at[1] if stop_at is not None and stop_at[0] == k else run_at(k)
+            if order is GOES_ON:
+                previous = (at(k), None)
+            elif _outcome_cost(data, order) > data.budget:
                 # pabutools returns the outcome of the previous increment.
-                result_b = b - step if previous is not None else None
-                if previous is not None and previous[0] == result_b:
-                    expected = previous[1]
+                if previous is not None:
+                    result_b, expected = previous
                 break
-            if _exhaustive(data, order, by_cost):
-                result_b = b
-                expected = frozenset(order)
+            elif _exhaustive(data, order, by_cost):
+                result_b, expected = at(k), frozenset(order)
                 break
-            previous = (b, frozenset(order))
+            else:
+                previous = (at(k), frozenset(order))
             # Skip the increments at which MES provably buys a set that lets the loop go on.
             while skip and not cooldown:
+                if stop_at is None and (failed or span >= 8):
+                    # A box over a span where the loop stops fails, and costs more than a
+                    # run: where the loop may be near its end, look at the span's end first.
+                    stop_at = first_stop(k, k + span)
+                if stop_at is not None:  # (boxes stay short of it)
+                    span = min(span, stop_at[0] - 1 - k)
+                    if span < 1:
+                        break
                 ok, reach = engine.box_check(
-                    b, b + span * step, goes_on, lasting=True, max_states=max_states
+                    at(k), at(k + span), goes_on, lasting=True, max_states=max_states, settle=True
                 )
+                failed = not ok
                 if ok:
-                    b += span * step
                     k += span
+                    previous = (at(k), None)
                     # double, but past half a span that failed lately only one by one: a
                     # failed box costs about as much as one that holds
                     span = min(2 * span, max(span + 1, ceiling // 2))
                     ceiling += ceiling // 10
                     fails = 0
-                elif span > 2 and span * reach >= 2:
+                    continue
+                if engine.box_reached_stop and stop_at is None:
+                    stop_at = first_stop(k, k + span)
+                    if stop_at is not None:
+                        continue
+                if span > 2 and span * reach >= 2:
                     ceiling = span
                     span = min(int(span * reach), span // 2)
                 else:  # a few runs, one increment at a time, before boxes again
@@ -974,7 +1186,6 @@ def mes(
                     cooldown = min(2 ** (fails - 1), 32)
             if cooldown:
                 cooldown -= 1
-            b += step
             k += 1
         details["increments"] = k
         if result_b is None:  # the very first run went over the budget: cannot happen
@@ -1041,7 +1252,13 @@ def mes(
         spent = election.cost_of(selected)
         chosen = set(selected)
         if any(p.id not in chosen and spent + p.cost <= election.budget for p in election.projects):
-            done = greedy(election, points=points, initial=selected, phase="completion")
+            # (the votes per project are known here; points are counted by greedy itself)
+            votes = None
+            if not (points and election.vote_type.has_points):
+                votes = {pid: Fraction(n) for pid, n in zip(data.ids, data.voters_for, strict=True)}
+            done = greedy(
+                election, points=points, initial=selected, phase="completion", scores=votes
+            )
             selected = done.selected
             trace += done.trace
     return TallyResult(

@@ -34,7 +34,6 @@ from .election import (
     PointsBallot,
     Project,
     VoteType,
-    share_approved,
     to_fraction,
 )
 
@@ -209,11 +208,7 @@ def read_pabulib_string(text: str) -> Election:
         ) from None
 
     columns = _VoteColumns(header if "votes" in seen and header else ["voter_id", "vote"])
-    shared: dict[frozenset[str], frozenset[str]] = {}
-    ballots = [
-        share_approved(_parse_vote(vote_type, line, row, columns, project_ids), shared)
-        for line, row in vote_rows
-    ]
+    ballots = [_parse_vote(vote_type, line, row, columns, project_ids) for line, row in vote_rows]
     seen_ids: dict[str, int] = {}
     for (line, _), ballot in zip(vote_rows, ballots, strict=True):
         if ballot.voter_id is not None:
