@@ -211,4 +211,17 @@ def test_exact_run_matches_plain_fraction_arithmetic(election, extra):
     slow = engine.fraction_run(b)
     assert fast.order == slow.order
     assert fast.rounds == slow.rounds
+    assert fast.left == slow.left  # what the supporters of each project not bought have left
     assert engine.float_run(b) in (None, slow.order)
+
+
+@settings(SETTINGS, max_examples=100)
+@given(elections(points=True), st.integers(0, 30))
+def test_exact_run_with_points_matches_plain_fraction_arithmetic(election, extra):
+    engine = _engine(election, points=True)
+    if engine.d.n_voters == 0 or not engine.d.mes_projects:
+        return
+    b = Fraction(engine.d.budget, engine.d.n_voters) + extra * engine.d.scale
+    fast = engine.exact_run(b)
+    slow = engine.fraction_run(b)
+    assert (fast.order, fast.rounds, fast.left) == (slow.order, slow.rounds, slow.left)
