@@ -238,6 +238,8 @@ class Election:
     ballots: tuple[Ballot, ...]
     vote_type: VoteType = VoteType.APPROVAL
     meta: tuple[tuple[str, str], ...] = ()
+    # every ballot as the set of ids it approves (worked out on construction)
+    _approved_sets: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         projects = tuple(self.projects)

@@ -43,16 +43,27 @@ Exactly, but without pabutools' cost:
   then ``rho = cost / total utility of the payers``. Float rounding can therefore never change
   an outcome;
 - the Add1 loop skips increments safely. It only needs to know, for each increment, whether
-  the set MES buys is within the budget and not exhaustive (the loop goes on), so it checks
-  whole intervals of ``b`` at once with boxes of budgets (`_Engine.box_check`): MES is run on a
-  lower and an upper bound of every voter's budget over the interval. rho shrinks as budgets
-  grow, so each project's rho over the interval lies between its rho at the upper bounds and
-  at the lower bounds, and paying keeps a box a box (interval arithmetic). Where these
-  bounds cannot tell which project comes next (or whether the run ends), every possibility
-  is followed, and boxes that have bought the same set are merged. If every set where some
-  path ends lets the loop go on, so does every increment in the interval. The interval grows
-  while this works and shrinks when it does not, and single increments are run near the end;
-  the result is the one of pabutools' step-by-step loop;
+  the set MES buys is within the budget and not exhaustive (the loop goes on):
+
+  - a run stops as soon as that is sure whatever it buys next (`_Engine.surely_goes_on`): a
+    project unaffordable now stays so, later purchases cost at most what the projects still
+    affordable cost together and are paid out of what their supporters have left, so if that
+    still leaves room for a project never to be bought, the loop goes on. Far from the end
+    this holds after a few purchases, and before any for the first increments, which are
+    skipped at once (the test only gets harder as the budget grows);
+  - whole intervals of ``b`` are checked at once with boxes of budgets
+    (`_Engine.box_check`): MES is run on a lower and an upper bound of every voter's budget
+    over the interval. rho shrinks as budgets grow, so each project's rho over the interval
+    lies between its rho at the upper bounds and at the lower bounds, and paying keeps a box
+    a box (interval arithmetic). Where these bounds cannot tell which project comes next (or
+    whether the run ends), every possibility is followed, and boxes that have bought the
+    same set are merged; a path ends early where `surely_goes_on` holds for its upper
+    bounds. If every set where some path ends lets the loop go on, so does every increment
+    in the interval;
+  - the interval grows while boxes hold and shrinks when they do not. Where the loop may be
+    near its end, a run at the interval's end comes first: if the loop stops there, the
+    first such increment is found by halving with single runs, and boxes then vouch for the
+    increments before it. The result is the one of pabutools' step-by-step loop;
 - the trace of the returned outcome is recomputed in exact mode, so every amount in it is exact.
 """
 
@@ -312,8 +323,10 @@ class _Engine:
         self._nb: dict[int, np.ndarray] = {}
         self._incidence: np.ndarray | None = None
         self._key0_cache: np.ndarray | None = None
-        # how many purchases into a run `surely_goes_on` last held
+        # how many purchases into a run (or at least into a box path) `surely_goes_on` last
+        # held
         self.settled_at = 1
+        self.box_settled_at = 0
 
     # ------------------------------------------------------------------ float building blocks
     def _rho(
@@ -563,27 +576,34 @@ class _Engine:
         self.box_reached_stop = False
         d = self.d
         bscale = float(b_high)
-        start = _Box(
+        first = _Box(
             frozenset(),
             np.full(d.n_groups, float(b_low)),
             np.full(d.n_groups, bscale),
             np.zeros(d.n_groups, dtype=bool),
             self._key0(),
         )
-        states = [start]
+        states = [first]
+        # Paths try `surely_goes_on` every third purchase from a little before where one of
+        # the last box did (as with runs, `_check_now`): it costs a pass over every supporter.
+        start, found = max(0, self.box_settled_at - 3), False
         while states:
             layer: dict[frozenset, _Box] = {}
             for box in states:
                 if lasting and not goes_on(box.bought):
                     self.box_reached_stop = True
                     return False, self._reach
+                depth = len(box.bought)
                 if (
                     settle
-                    and len(box.bought) % 3 == 0
+                    and depth >= start
+                    and (depth - start) % 3 == 0
                     and self.surely_goes_on(
                         box.high, box.bought, sum(d.cost[p] for p in box.bought), bscale
                     )
                 ):
+                    self.box_settled_at = min(self.box_settled_at, depth) if found else depth
+                    found = True
                     continue  # whatever this path buys next, the loop goes on
                 successors, can_end = self._box_step(box, bscale)
                 if can_end and not goes_on(box.bought):
