@@ -33,6 +33,9 @@ RULES = {
     "mes": lambda e: mes(e),
     "phragmen": lambda e: phragmen(e),
 }
+# Below this pabutools time an election is small: our fixed cost of a few milliseconds (numpy
+# calls, grouping, the exact trace) decides the ratio, not the counting.
+MID_SIZE_S = 0.5
 EXPECTED_NAME = {"greedy": "greedy_cost", "mes": "mes_cost_add1_greedy", "phragmen": "seq_phragmen"}
 
 
@@ -159,6 +162,8 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     worst: dict[str, float] = {}
+    # mes against pabutools where pabutools takes at least MID_SIZE_S (the target's elections)
+    ratios: list[tuple[float, str]] = []
     for path in files:
         load_start = time.perf_counter()
         election = read_pabulib(path)
@@ -175,13 +180,17 @@ def main() -> int:
             if rule == "mes":
                 stored_time = entry.get("time_s")
                 mes_part = stored.get("mes_cost_add1", {}).get("status")
+                theirs = None
                 if entry.get("status") == "ok" and stored_time is not None and stored_time < limit:
-                    want, pabu_seconds = pabutools_mes(path)
-                    pabu = f"{pabu_seconds:9.2f}"
-                    ratio = _ratio(pabu_seconds, seconds)
+                    want, theirs = pabutools_mes(path)
+                    pabu = f"{theirs:9.2f}"
+                    ratio = _ratio(theirs, seconds)
                 elif entry.get("status") == "ok" and stored_time is not None:
+                    theirs = stored_time
                     pabu = f"{stored_time:8.1f}*"
                     ratio = _ratio(stored_time, seconds)
+                if theirs is not None and theirs >= MID_SIZE_S:
+                    ratios.append((theirs / seconds, path.name.removesuffix(".pb")))
                 elif mes_part == "timeout":
                     pabu = "  >600 *"
                     ratio = ">" + _ratio(600, seconds).strip()
@@ -219,6 +228,12 @@ def main() -> int:
             )
         print(f"{'':44} {'(building it: ' + format(build, '.2f') + ' s)':>30}")
     print("\n* pabutools' time stored in expected-pabutools-1.2.3.json (2-core machine).")
+    if ratios:
+        lowest, name = min(ratios)
+        print(
+            f"mes vs pabutools on the {len(ratios)} elections where pabutools takes at least "
+            f"{MID_SIZE_S} s: lowest ratio {lowest:.0f}x ({name})"
+        )
     print("worst time per rule: " + ", ".join(f"{r} {s:.2f} s" for r, s in worst.items()))
     return 0
 

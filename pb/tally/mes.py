@@ -524,8 +524,7 @@ class _Engine:
         """Whether a run tries `surely_goes_on` after ``depth`` purchases. It costs a pass
         over every supporter, and the depth where it first holds changes little from one
         budget to the next: from just before where it held last, then every third purchase.
-        (A box path tries it every third purchase: stopping a path early saves more there,
-        since paths branch.)"""
+        (Box paths do the same, from where a path of the last box settled, see `box_check`.)"""
         start = max(1, self.settled_at - 2)
         return depth >= start and (depth - start) % 3 == 0
 
