@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_tally_mes_boxes import elections as box_elections  # (this folder is on sys.path)
 
 from pb.tally import Election, mes, read_pabulib
 
@@ -32,21 +33,15 @@ SETTINGS = settings(
 
 @st.composite
 def elections(draw) -> Election:
-    n_projects = draw(st.integers(2, 8))
-    ids = [f"p{i}" for i in range(n_projects)]
-    base = draw(st.sampled_from([1, 7, 100]))
-    costs = {pid: base * draw(st.sampled_from([1, 2, 3, 4, 6, 6, 10, 30])) for pid in ids}
-    ballots = []
-    for _ in range(draw(st.integers(1, 16))):
-        if ballots and draw(st.integers(0, 2)) == 0:
-            ballots.append(ballots[-1])
-        else:
-            ballots.append(draw(st.lists(st.sampled_from(ids), unique=True, min_size=1)))
-    # Projects one voter wants and nobody can afford: the check needs some to say yes.
+    """The random elections of the box tests, with up to two projects that one voter wants
+    and nobody can afford (the check needs such projects to say yes), and a new budget."""
+    drawn = draw(box_elections())
+    costs = {p.id: p.cost for p in drawn.projects}
+    ballots = [sorted(b.projects) for b in drawn.ballots]
     for rare in range(draw(st.integers(0, 2))):
-        costs[f"r{rare}"] = base * draw(st.integers(5, 60))
+        costs[f"r{rare}"] = min(costs.values()) * draw(st.integers(5, 60))
         ballots[draw(st.integers(0, len(ballots) - 1))] = [*ballots[0], f"r{rare}"]
-    total = sum(costs.values())
+    total = int(sum(costs.values()))
     budget = draw(st.integers(1, total) | st.integers(total // 3, total))
     return Election.build(costs, budget, ballots, "approval")
 
