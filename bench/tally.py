@@ -189,11 +189,11 @@ def main() -> int:
                     theirs = stored_time
                     pabu = f"{stored_time:8.1f}*"
                     ratio = _ratio(stored_time, seconds)
-                if theirs is not None and theirs >= MID_SIZE_S:
-                    ratios.append((theirs / seconds, path.name.removesuffix(".pb")))
                 elif mes_part == "timeout":
                     pabu = "  >600 *"
                     ratio = ">" + _ratio(600, seconds).strip()
+                if theirs is not None and theirs >= MID_SIZE_S:
+                    ratios.append((theirs / seconds, path.name.removesuffix(".pb")))
             if want is not None:
                 if rule == "phragmen":
                     same = "yes" if sorted(result.selected) == sorted(want) else "NO"

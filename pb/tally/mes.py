@@ -84,7 +84,6 @@ from .greedy import greedy
 
 __all__ = ["MesTooLong", "mes"]
 
-
 # Relative error budget of a float value (true errors are below 1e-13 in these computations).
 _EPS = 1e-10
 # Above this, integer sums in float64 are no longer exact.
@@ -108,6 +107,13 @@ _msum = _dot
 
 # What `_Engine.float_run` returns when it stops early: Add1 goes on past this budget.
 GOES_ON: list[int] = []
+
+
+def _try_at(depth: int, start: int) -> bool:
+    """Whether a run or a box path tries `_Engine.surely_goes_on` after ``depth`` purchases,
+    when it last held about ``start`` purchases in: it costs a pass over every supporter, and
+    that depth changes little from one budget to the next, so from there on, every third."""
+    return depth >= start and (depth - start) % 3 == 0
 
 
 class MesTooLong(RuntimeError):
@@ -166,7 +172,8 @@ class _Data:
         self.g_ptr = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(self.g_len, out=self.g_ptr[1:])
         self.g_proj = np.array(g_proj_list, dtype=np.int64)
-        pair_group = np.repeat(np.arange(n_groups, dtype=np.int64), self.g_len)
+        # the group of every (group, project) pair
+        self.pair_group = pair_group = np.repeat(np.arange(n_groups, dtype=np.int64), self.g_len)
         cost_arr = np.array(self.cost, dtype=np.float64)
         if self.uniform:
             pair_u = cost_arr[self.g_proj] if len(self.g_proj) else np.zeros(0)
@@ -190,9 +197,12 @@ class _Data:
         by_project = keep[np.argsort(self.g_proj[keep], kind="stable")]
         counts = np.bincount(self.g_proj[by_project], minlength=n_projects)
         cuts = np.cumsum(counts)[:-1]
-        self.sup_g = np.split(pair_group[by_project], cuts)
+        # (also kept flat, for `_Engine.surely_goes_on`, which looks at every project at once)
+        self.sp_g = pair_group[by_project]
+        self.sp_m = self.mult[self.sp_g]
+        self.sup_g = np.split(self.sp_g, cuts)
         self.sup_u = np.split(pair_u[by_project], cuts)
-        self.sup_m = [self.mult[x] for x in self.sup_g]
+        self.sup_m = np.split(self.sp_m, cuts)
         self.sup_mu = [m * u for m, u in zip(self.sup_m, self.sup_u, strict=True)]
         self.tot_m = [round(float(m.sum())) for m in self.sup_m]
         if self.uniform:
@@ -222,17 +232,14 @@ class _Data:
         self.rho0_f = {p: float(r) for p, r in self.rho0.items()}
         self.tot_mu_f = [float(x) for x in self.tot_mu]
         self.heap0 = [(self.rho0_f[p] * (1 - _EPS), p) for p in self.mes_projects]
-        # Supporters again, as one flat list of (group, project) pairs, and per-project
-        # arrays: for `_Engine.surely_goes_on`, which looks at every project at once.
+        # For `_Engine.surely_goes_on`: the supporters' projects in the flat list, the
+        # projects with supporters and where theirs start in it,
         self.n_projects = n_projects
-        self.sp_g = pair_group[by_project]
         self.sp_p = self.g_proj[by_project]
-        self.sp_m = self.mult[self.sp_g]
-        # the projects with supporters, and where theirs start in the flat list
         self.sp_projects = np.flatnonzero(counts)
         self.sp_starts = (np.cumsum(counts) - counts)[self.sp_projects]
-        # the same pairs by group (as they come): the groups that support something, where
-        # they start
+        # and the same pairs by group (as they come): the groups that support something, and
+        # where they start
         self.sp_p_by_group = self.g_proj[keep]
         group_sizes = np.bincount(pair_group[keep], minlength=n_groups)
         self.sp_groups = np.flatnonzero(group_sizes)
@@ -323,8 +330,8 @@ class _Engine:
         self._nb: dict[int, np.ndarray] = {}
         self._incidence: np.ndarray | None = None
         self._key0_cache: np.ndarray | None = None
-        # how many purchases into a run (or at least into a box path) `surely_goes_on` last
-        # held
+        # how many purchases into the last run, and into the shallowest path of the last box
+        # where it held, `surely_goes_on` held (see `_try_at`)
         self.settled_at = 1
         self.box_settled_at = 0
 
@@ -474,7 +481,7 @@ class _Engine:
             spent += d.cost[p]
             if (
                 stop_early
-                and self._check_now(len(order))
+                and _try_at(len(order), max(1, self.settled_at - 2))
                 and self.surely_goes_on(budgets, order, spent, b)
             ):
                 self.settled_at = len(order)
@@ -520,14 +527,6 @@ class _Engine:
             future = min(future, paying * (1 + _EPS) + _EPS * 10 * bscale * d.n_voters)
         return future <= room
 
-    def _check_now(self, depth: int) -> bool:
-        """Whether a run tries `surely_goes_on` after ``depth`` purchases. It costs a pass
-        over every supporter, and the depth where it first holds changes little from one
-        budget to the next: from just before where it held last, then every third purchase.
-        (Box paths do the same, from where a path of the last box settled, see `box_check`.)"""
-        start = max(1, self.settled_at - 2)
-        return depth >= start and (depth - start) % 3 == 0
-
     # ------------------------------------------------------------- many budgets at once
     def _neighbours(self, p: int) -> np.ndarray:
         """The projects that share a supporter with p (p included): the only ones whose rho
@@ -537,8 +536,7 @@ class _Engine:
             d = self.d
             if self._incidence is None:  # which group votes for which project
                 self._incidence = np.zeros((d.n_groups, len(d.ids)), dtype=bool)
-                groups = np.repeat(np.arange(d.n_groups), d.g_len)
-                self._incidence[groups, d.g_proj] = True
+                self._incidence[d.pair_group, d.g_proj] = True
             found = self._nb[p] = np.flatnonzero(self._incidence[d.sup_g[p]].any(axis=0))
         return found
 
@@ -583,9 +581,7 @@ class _Engine:
             self._key0(),
         )
         states = [first]
-        # Paths try `surely_goes_on` every third purchase from a little before where one of
-        # the last box did (as with runs, `_check_now`): it costs a pass over every supporter.
-        start, found = max(0, self.box_settled_at - 3), False
+        start, lowest = max(0, self.box_settled_at - 3), None
         while states:
             layer: dict[frozenset, _Box] = {}
             for box in states:
@@ -595,14 +591,14 @@ class _Engine:
                 depth = len(box.bought)
                 if (
                     settle
-                    and depth >= start
-                    and (depth - start) % 3 == 0
+                    and _try_at(depth, start)
                     and self.surely_goes_on(
                         box.high, box.bought, sum(d.cost[p] for p in box.bought), bscale
                     )
                 ):
-                    self.box_settled_at = min(self.box_settled_at, depth) if found else depth
-                    found = True
+                    # (the next box starts from the shallowest path of this one that settled)
+                    lowest = depth if lowest is None else min(lowest, depth)
+                    self.box_settled_at = lowest
                     continue  # whatever this path buys next, the loop goes on
                 successors, can_end = self._box_step(box, bscale)
                 if can_end and not goes_on(box.bought):
@@ -913,9 +909,8 @@ class _Engine:
         groups, rows = d.sp_g[keep], report[d.sp_p[keep]]
         voters = np.bincount(rows, weights=d.mult[groups], minlength=len(projects))
         # (group, paid project, weight), in group order
-        pair_group = np.repeat(np.arange(d.n_groups), d.g_len)
-        take = live[pair_group] & (column[d.g_proj] >= 0)
-        paid_group, cols, weights = pair_group[take], column[d.g_proj[take]], d.g_w[take]
+        take = live[d.pair_group] & (column[d.g_proj] >= 0)
+        paid_group, cols, weights = d.pair_group[take], column[d.g_proj[take]], d.g_w[take]
         count = np.bincount(paid_group, minlength=d.n_groups)
         first = np.cumsum(count) - count
         repeat = count[groups]
