@@ -68,3 +68,4 @@ format: install
 
 bench: install
 	$(PY) bench/tally.py
+	$(PY) bench/uploads.py

@@ -5,12 +5,13 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pb.config import ROOT, load_config
 from pb.extensions import babel, csrf, db, htmx, limiter, login, migrate
 from pb.i18n import LANGUAGES, select_locale, text_direction, warn_about_unsupported_lang
-from pb.ids import BoundedIntegerConverter, whole_number
+from pb.ids import BoundedIntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -83,15 +84,10 @@ def _init_extensions(app: Flask) -> None:
         return redirect(target)
 
     @login.user_loader
-    def load_user(user_id: str):
-        from pb.accounts.models import User
+    def load_user(cookie_id: str):
+        from pb.accounts.sessions import user_for_cookie
 
-        raw_id, _sep, token = user_id.partition(".")
-        user_id = whole_number(raw_id)
-        user = db.session.get(User, user_id) if user_id is not None else None
-        if user is None or user.session_token != token or not user.is_active:
-            return None
-        return user
+        return user_for_cookie(cookie_id)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -123,7 +119,7 @@ def _register_request_hooks(app: Flask) -> None:
             return redirect(url_for("accounts.two_factor_setup"))
         if not session.get("second_factor_ok"):
             # Became staff while logged in: ask for the code before anything else.
-            session["pending_user"] = current_user.get_id()
+            session["pending_user"] = current_user.pending_id()
             return redirect(url_for("accounts.login_second_factor"))
         return None
 
@@ -179,6 +175,12 @@ def _register_error_pages(app: Flask) -> None:
         )
 
 
+def bidi(value) -> Markup:
+    """A value written by a person, set inside a translated sentence: <bdi> keeps its own
+    direction, so a Latin name ending in "." stays "Anna K." in an Arabic sentence."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def _register_template_helpers(app: Flask) -> None:
     from pb.codes import pretty_code
     from pb.money import format_ore
@@ -204,6 +206,7 @@ def _register_template_helpers(app: Flask) -> None:
     from pb.voting.views import voting_status
 
     app.jinja_env.globals.update(
+        bidi=bidi,
         voting_status=voting_status,
         languages=LANGUAGES,
         text_direction=text_direction,

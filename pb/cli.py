@@ -16,14 +16,18 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_ledger_command)
     app.cli.add_command(tally_command)
     app.cli.add_command(export_pb_command)
+    app.cli.add_command(reset_code_command)
 
 
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo programme (safe to run again) and print the demo log-ins."""
-    from pb.demo import DEMO_PASSWORD, demo_logins, seed_demo
+    from pb.demo import DEMO_PASSWORD, DemoRefused, demo_logins, seed_demo
 
-    added = seed_demo()
+    try:
+        added = seed_demo()
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from None
     click.echo("Demo data loaded." if added else "Demo data was already there; nothing changed.")
     click.echo(f"\nDemo log-ins (password for all: {DEMO_PASSWORD}):")
     for login in demo_logins():
@@ -77,6 +81,20 @@ def create_programme_command(
     db.session.flush()
     create_programme(name, lead=lead)
     click.echo(f"Created {name}. {lead_username} sets up two-step log-in at the first log-in.")
+
+
+@click.command("reset-code")
+@click.argument("username")
+def reset_code_command(username: str) -> None:
+    """Print a one-time password reset code for USERNAME, valid for a day. For the programme lead,
+    whom nobody in the app outranks; the audit log records that it came from the server."""
+    from pb.accounts.services import find_user, issue_reset_code
+
+    user = find_user(username)
+    if user is None or not user.is_active:
+        raise click.ClickException(f"There is no active user {username}.")
+    code = issue_reset_code(user, actor=None)
+    click.echo(f"Reset code for {user.username}: {code} (valid for a day, once). Use it at /reset.")
 
 
 @click.command("check-ledger")
@@ -138,10 +156,17 @@ def run_schedules_command(today) -> None:
     from pb.payouts.services import run_schedules
     from pb.voting.services import run_scheduled as run_voting_schedules
 
-    paid = run_schedules(today.date() if today else None)
+    # Each plan and each round runs in its own transaction: a failure is reported at the end,
+    # after everything else has run, and makes the exit status non-zero for cron to notice.
+    failures: list[str] = []
+    paid = run_schedules(today.date() if today else None, failures=failures)
     click.echo(f"{paid} monthly payment(s) made.")
-    for what, count in run_voting_schedules().items():
+    for what, count in run_voting_schedules(today, failures=failures).items():
         click.echo(f"{count} {what}.")
+    for failure in failures:
+        click.echo(f"Failed: {failure}", err=True)
+    if failures:
+        raise click.ClickException(f"{len(failures)} scheduled job(s) failed; the rest ran.")
 
 
 @click.command("export-ledger")

@@ -16,7 +16,10 @@ def normalise_code(text: str) -> str:
 
 
 def pretty_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+    """Groups of four, as people read a code aloud: ABCD-EFGH-JKLM."""
+    if len(code) % 4 or len(code) < 8:
+        return code
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def hash_code(code: str) -> str:

@@ -150,10 +150,17 @@ def demo_logins() -> list[DemoLogin]:
     ]
 
 
+class DemoRefused(RuntimeError):
+    """The database is not a demo database."""
+
+
 def seed_demo() -> bool:
     """Build the demo programme if it is not there yet. Returns True if anything was added."""
     if db.session.scalar(select(Programme.id).where(Programme.name == PROGRAMME_NAME)):
         return False
+    if db.session.scalar(select(User.id).where(User.is_demo.is_(False)).limit(1)) is not None:
+        # Demo accounts share a published password: never add them beside real people.
+        raise DemoRefused("This database has real (non-demo) users; the demo is not loaded here.")
     rng = random.Random(2020)
     # One hash for every demo account: they share the demo password, and this keeps seeding fast.
     password_hash = hash_password(DEMO_PASSWORD)

@@ -1,7 +1,9 @@
 """Form helpers shared by every domain: translated validators that WTForms lacks."""
 
 import re
+from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -18,6 +20,30 @@ def max_length(limit: int):
 
 def optional():
     return Optional()
+
+
+# Dates a person can mean in this app. Outside it, a typo (year 0001, 9999) would reach the
+# date arithmetic and fail there; here it gets a message beside the field instead.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def in_date_window(day: date | None) -> bool:
+    return day is not None and EARLIEST_DATE <= day <= LATEST_DATE
+
+
+class SaneDate:
+    """A date between 2000 and 2100."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not in_date_window(field.data):
+            raise ValidationError(
+                _l(
+                    "Choose a date between %(first)s and %(last)s.",
+                    first=format_date(EARLIEST_DATE, "medium"),
+                    last=format_date(LATEST_DATE, "medium"),
+                )
+            )
 
 
 class PhoneNumber:

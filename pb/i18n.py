@@ -1,6 +1,6 @@
 """Which language a page is shown in, and the languages Fellespott ships."""
 
-from flask import flash, g, request, session
+from flask import flash, g, has_request_context, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
@@ -22,7 +22,10 @@ def is_supported(code: str | None) -> bool:
 
 
 def select_locale() -> str:
-    """User setting, then ?lang=, then the switcher's choice, then Accept-Language, then nb."""
+    """User setting, then ?lang=, then the switcher's choice, then Accept-Language, then nb.
+    Outside a request (a command, a job), nb."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
     if current_user and current_user.is_authenticated and is_supported(current_user.locale):
         return current_user.locale
     requested = request.args.get("lang")

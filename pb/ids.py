@@ -22,8 +22,10 @@ def whole_number(text) -> int | None:
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """The `<int:...>` URL converter, limited to ids the database can hold: beyond is a 404."""
+    """The `<int:...>` URL converter, limited to ids the database can hold: below 1 (ids start
+    at 1; a 0 reached code that assumed "no id" meant "not asked") or beyond is a 404."""
 
     def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

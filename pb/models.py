@@ -1,7 +1,7 @@
 """Imports every domain's tables, so that Alembic and create_all() see the whole schema."""
 
-from pb.accounts.models import ResetCode, User
-from pb.audit.models import AuditEvent
+from pb.accounts.models import ResetCode, User, UserSession
+from pb.audit.models import AuditEvent, AuditNote
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
 from pb.notifications.models import Notification
 from pb.payouts.models import (
@@ -23,6 +23,7 @@ __all__ = [
     "Allocation",
     "ApprovalPolicy",
     "AuditEvent",
+    "AuditNote",
     "Ballot",
     "BudgetRound",
     "Child",
@@ -45,5 +46,6 @@ __all__ = [
     "ResetCode",
     "RoundResult",
     "User",
+    "UserSession",
     "VotingReminder",
 ]

@@ -25,6 +25,7 @@ TEST_CONFIG = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 1024,
     "LOGIN_RATE_LIMIT": "1000 per minute",
+    "LOOKUP_RATE_LIMIT": "1000 per minute",
     "SERVER_NAME": None,
 }
 

@@ -15,6 +15,10 @@ bp.add_url_rule("/join/check-username", view_func=views.check_username)
 bp.add_url_rule("/reset", view_func=views.reset_password, methods=["GET", "POST"])
 bp.add_url_rule("/language", view_func=views.switch_language, methods=["POST"])
 bp.add_url_rule("/account", view_func=views.profile, methods=["GET", "POST"])
+bp.add_url_rule("/account/sessions/end-all", view_func=views.log_out_everywhere, methods=["POST"])
+bp.add_url_rule(
+    "/account/sessions/<int:session_id>/end", view_func=views.log_out_device, methods=["POST"]
+)
 bp.add_url_rule("/account/two-factor", view_func=views.two_factor_setup, methods=["GET", "POST"])
 bp.add_url_rule("/account/data", view_func=views.my_data)
 bp.add_url_rule("/account/data.json", view_func=views.download_my_data)

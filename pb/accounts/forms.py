@@ -31,7 +31,7 @@ class NewPasswordMixin:
 
 
 class InviteCodeForm(FlaskForm):
-    code = StringField(_l("Invite code"), validators=[required(), max_length(20)])
+    code = StringField(_l("Invite code"), validators=[required(), max_length(30)])
 
 
 class JoinForm(NewPasswordMixin, FlaskForm):
@@ -101,3 +101,7 @@ class DeleteAccountForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=language_choices())
+
+
+class EmptyForm(FlaskForm):
+    """A button that posts: only the CSRF token."""

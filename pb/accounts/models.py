@@ -28,7 +28,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(8))
-    # Changing this logs out every other session of the user (password reset, deletion).
+    # Changing this cancels a log-in that waits for its second factor (password reset, deletion).
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None]
@@ -41,7 +41,14 @@ class User(UserMixin, db.Model):
     memberships = relationship("Membership", back_populates="user", lazy="selectin")
     programme_roles = relationship("ProgrammeRole", back_populates="user", lazy="selectin")
 
+    # The log-in this request runs under (see UserSession); set by log-in and by the loader.
+    login_token = None
+
     def get_id(self) -> str:
+        return f"{self.id}.{self.login_token}"
+
+    def pending_id(self) -> str:
+        """Who is half-way through logging in (password right, code not yet given)."""
         return f"{self.id}.{self.session_token}"
 
     @property
@@ -66,9 +73,26 @@ class ResetCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     code_hash: Mapped[str] = mapped_column(String(255))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # None: issued on the server with `flask --app pb reset-code` (how the lead recovers).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
     user = relationship("User", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """One log-in on one device. Log-out ends this row only, so a copied cookie stops working
+    while the person's other devices stay logged in. Only a hash of the token is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "Chrome on Android": enough to recognise one's own phone, and nothing more.
+    device: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

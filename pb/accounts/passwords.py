@@ -1,5 +1,7 @@
 """Argon2id password hashing, with the cost taken from the app's settings."""
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -43,6 +45,18 @@ def _hasher() -> PasswordHasher:
         time_cost=current_app.config["ARGON2_TIME_COST"],
         memory_cost=current_app.config["ARGON2_MEMORY_COST"],
     )
+
+
+def dummy_hash() -> str:
+    """A hash of nothing anyone knows, made once per cost setting, to verify unknown usernames
+    against: a log-in for a name that does not exist then takes as long as one that does."""
+    key = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = _hasher().hash(secrets.token_hex(16))
+    return _DUMMY_HASHES[key]
+
+
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
 
 
 def hash_password(password: str) -> str:

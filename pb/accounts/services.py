@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
-from pb.accounts.models import ResetCode, User, new_session_token
-from pb.accounts.passwords import hash_password, verify_password
-from pb.audit.models import AuditEvent
+from pb import privacy
+from pb.accounts import sessions
+from pb.accounts.models import ResetCode, User, UserSession, new_session_token
+from pb.accounts.passwords import dummy_hash, hash_password, verify_password
+from pb.audit.models import AuditEvent, AuditNote
 from pb.audit.services import record
 from pb.codes import hash_code, new_code
 from pb.extensions import db
@@ -19,9 +21,6 @@ from pb.groups.models import Invite, Membership
 from pb.timeutil import utcnow
 
 TOTP_ISSUER = "Fellespott"
-
-# Other domains add what they hold about a person; see register_data_exporter().
-_data_exporters: list[tuple[str, Callable[[User], object]]] = []
 
 
 class AccountError(Exception):
@@ -84,6 +83,10 @@ def join_with_invite(user: User, invite: Invite) -> Membership:
 
 def authenticate(username: str, password: str) -> User | None:
     user = find_user(username)
+    if user is None or not user.is_active:
+        # Spend the same Argon2 work as for a real account, so the time taken does not tell
+        # whether the username exists.
+        verify_password(dummy_hash(), password)
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
         if user is not None:
             record("login.failed", actor=user, subject=user)
@@ -92,14 +95,34 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User, *, second_factor: bool) -> None:
+def log_in(user: User, *, second_factor: bool, user_agent: str | None) -> str:
+    """Open a server-side session for this device; returns the token the cookie carries."""
+    token = sessions.start_session(user, user_agent)
     record("login.succeeded", actor=user, subject=user, second_factor=second_factor)
     db.session.commit()
+    return token
 
 
-def record_logout(user: User) -> None:
+def log_out(user: User) -> None:
+    """End this device's session only; the person's other devices stay logged in."""
+    sessions.end_session(user)
     record("logout", actor=user, subject=user)
     db.session.commit()
+
+
+def log_out_everywhere(user: User) -> int:
+    ended = sessions.end_all_sessions(user)
+    record("logout.everywhere", actor=user, subject=user, sessions=ended)
+    db.session.commit()
+    return ended
+
+
+def log_out_device(user: User, session_id: int) -> bool:
+    ended = sessions.end_one_session(user, session_id)
+    if ended:
+        record("logout.device", actor=user, subject=user)
+    db.session.commit()
+    return ended
 
 
 def start_two_factor(user: User) -> str:
@@ -118,7 +141,11 @@ def provisioning_uri(user: User) -> str:
 
 
 def _accept_totp(user: User, code: str) -> bool:
-    """Check a 6-digit code within one step of now, and refuse any step already used."""
+    """Check a 6-digit code within one step of now, and refuse any step already used.
+
+    The used step is claimed with one conditional UPDATE, so when the same fresh code arrives
+    in several requests at once, the database lets exactly one of them win.
+    """
     code = "".join(ch for ch in code or "" if ch in "0123456789")
     if not user.totp_secret or len(code) != 6:
         return False
@@ -126,10 +153,14 @@ def _accept_totp(user: User, code: str) -> bool:
     now_step = totp.timecode(datetime.now(UTC))
     for step in (now_step - 1, now_step, now_step + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False
-            user.totp_last_step = step
-            return True
+            claimed = db.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .where(or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+                .values(totp_last_step=step)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            return claimed == 1
     return False
 
 
@@ -158,21 +189,72 @@ def current_totp(user: User) -> str:
     return pyotp.TOTP(user.totp_secret).now()
 
 
-def issue_reset_code(target: User, *, actor: User, group) -> str:
-    """A one-time code, shown once to the helper; only its hash is kept."""
+def issue_reset_code(target: User, *, actor: User | None, group=None) -> str:
+    """A one-time code, shown once to the helper; only its hash is kept. With no actor, the code
+    comes from the server's command line (`flask --app pb reset-code`), which is how the
+    programme lead, whom nobody outranks, gets back in."""
+    if actor is not None and reset_code_problem(actor, target) is not None:
+        raise AccountError("may_not_reset")
     code = new_code(8)
     hours = current_app.config["RESET_CODE_HOURS_VALID"]
     db.session.add(
         ResetCode(
             user_id=target.id,
             code_hash=hash_code(code),
-            created_by_id=actor.id,
+            created_by_id=getattr(actor, "id", None),
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )
-    record("password.reset_code_issued", actor=actor, group=group, subject=target)
+    details = {} if actor is not None else {"via": "command line"}
+    record("password.reset_code_issued", actor=actor, group=group, subject=target, **details)
     db.session.commit()
     return code
+
+
+def reset_code_problem(issuer: User, target: User) -> str | None:
+    """Why `issuer` may not hand `target` a reset code, or None if they may.
+
+    A reset code is the account, so the issuer must outrank the account everywhere it counts:
+    in every group the account is in, the issuer holds a higher role there or leads the
+    programme. Ranks run member < peer consultant < staff < programme lead. A member whose
+    household receives individual payouts gets codes from staff only, and staff (who are staff
+    of the programme) get theirs from the lead.
+    """
+    return reset_code_problems(issuer, [target]).get(target.id)
+
+
+def reset_code_problems(issuer: User, targets: list[User]) -> dict[int, str]:
+    """reset_code_problem() for many people at once: a few queries, however many there are."""
+    from pb.groups.access import ROLE_RANK, individual_payout_user_ids
+    from pb.groups.models import Group
+
+    led = {r.programme_id for r in issuer.programme_roles if r.role == "lead"}
+    issuer_rank = {m.group_id: ROLE_RANK[m.role] for m in issuer.memberships}
+    receiving = individual_payout_user_ids([t.id for t in targets])
+    group_ids = {m.group_id for t in targets for m in t.memberships}
+    programme_of = dict(
+        db.session.execute(
+            select(Group.id, Group.programme_id).where(Group.id.in_(group_ids))
+        ).all()
+    )
+    problems = {}
+    for target in targets:
+        if target.id == issuer.id:
+            problems[target.id] = "own_account"
+            continue
+        for role in target.programme_roles:
+            if role.role == "lead" or role.programme_id not in led:
+                problems[target.id] = "outranked"
+        for membership in target.memberships:
+            if programme_of[membership.group_id] in led:
+                continue
+            rank = issuer_rank.get(membership.group_id, -1)
+            needed = ROLE_RANK[membership.role] + 1
+            if (membership.group_id, target.id) in receiving:
+                needed = max(needed, ROLE_RANK["staff"])
+            if rank < needed:
+                problems[target.id] = "outranked"
+    return problems
 
 
 def reset_password(username: str, code: str, new_password: str) -> User:
@@ -192,6 +274,8 @@ def reset_password(username: str, code: str, new_password: str) -> User:
     reset.used_at = utcnow()
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
+    # Whoever had the old password may still be logged in somewhere: end every session.
+    sessions.end_all_sessions(user)
     record("password.reset", actor=user, subject=user)
     db.session.commit()
     return user
@@ -213,8 +297,8 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def register_data_exporter(name: str, exporter: Callable[[User], object]) -> None:
-    """Let a domain add its part to a person's data export, so the export stays complete."""
-    _data_exporters.append((name, exporter))
+    """Let a domain add its part to a person's data export (see pb/privacy.py)."""
+    privacy.register_exporter(name, exporter)
 
 
 def export_user_data(user: User) -> dict:
@@ -245,27 +329,55 @@ def export_user_data(user: User) -> dict:
         "programme_roles": [
             {"programme": r.programme.name, "role": r.role} for r in user.programme_roles
         ],
+        "log_ins": [
+            {
+                "device": login.device,
+                "since": login.created_at.isoformat(),
+                "last_used": login.last_seen_at.isoformat(),
+            }
+            for login in sessions.active_sessions(user)
+        ],
         "activity": [
-            {"at": e.created_at.isoformat(), "action": e.action}
+            {
+                "at": e.created_at.isoformat(),
+                "action": e.action,
+                **({"your_words": e.note.text} if e.note is not None and e.note.text else {}),
+            }
             for e in db.session.scalars(
                 select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id)
             )
         ],
     }
-    for name, exporter in _data_exporters:
+    for name, exporter in privacy.exporters():
         data[name] = exporter(user)
     return data
 
 
 def delete_account(user: User, password: str) -> None:
-    """Remove the person, keeping the pseudonymous row that money records and the log point to."""
+    """Remove the person, keeping the pseudonymous row that money records and the log point to.
+
+    Every domain's eraser blanks or removes what the person wrote or uploaded (pb/privacy.py),
+    in this one transaction. Amounts and ballots stay, tied to "deleted member", so the ledger
+    and the counts stay whole.
+    """
     if not verify_password(user.password_hash, password):
         raise AccountError("wrong_password")
+    erasure = privacy.Erasure(user)
+    erasure.blanked(user.display_name)
+    for _name, eraser in privacy.erasers():
+        eraser(erasure)
     for membership in list(user.memberships):
         db.session.delete(membership)
     for role in list(user.programme_roles):
         db.session.delete(role)
     db.session.execute(ResetCode.__table__.delete().where(ResetCode.user_id == user.id))
+    db.session.execute(UserSession.__table__.delete().where(UserSession.user_id == user.id))
+    db.session.execute(
+        update(AuditNote)
+        .where(AuditNote.author_id == user.id)
+        .values(text="", erased_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     user.username = f"deleted-{user.id}"
     user.display_name = ""
     user.email = None
@@ -274,6 +386,7 @@ def delete_account(user: User, password: str) -> None:
     user.password_hash = "!"
     user.totp_secret = None
     user.totp_confirmed_at = None
+    user.totp_last_step = None
     user.session_token = new_session_token()
     user.deleted_at = utcnow()
     record("account.deleted", actor=user, subject=user)

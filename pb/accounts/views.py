@@ -3,6 +3,7 @@ import json
 import segno
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     g,
@@ -15,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from pb.accounts import forms, services
+from pb.accounts import forms, services, sessions
 from pb.accounts.models import User
 from pb.extensions import db, limiter
 from pb.groups import services as groups
@@ -32,12 +33,24 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def lookup_rate_limit() -> str:
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
 def _finish_login(user: User, *, second_factor: bool):
-    session.pop(PENDING_USER, None)
+    """A fresh session for a fresh log-in: nothing from before it (a CSRF token an attacker
+    planted, an earlier person's state) survives, except the chosen language."""
+    if current_user.is_authenticated:
+        services.log_out(current_user)
+    locale = session.get("locale")
+    session.clear()
+    g.pop("csrf_token", None)
+    if locale:
+        session["locale"] = locale
+    services.log_in(user, second_factor=second_factor, user_agent=request.user_agent.string)
     login_user(user)
     session.permanent = True
     session[SECOND_FACTOR_OK] = second_factor
-    services.record_login(user, second_factor=second_factor)
 
 
 @limiter.limit(login_rate_limit, methods=["POST"])
@@ -50,7 +63,7 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong username or password."))
         elif user.has_two_factor:
-            session[PENDING_USER] = user.get_id()
+            session[PENDING_USER] = user.pending_id()
             return redirect(url_for(".login_second_factor", next=request.values.get("next")), 303)
         else:
             _finish_login(user, second_factor=False)
@@ -86,7 +99,7 @@ def login_second_factor():
 
 @login_required
 def logout():
-    services.record_logout(current_user)
+    services.log_out(current_user)
     locale = session.get("locale")
     logout_user()
     session.clear()
@@ -112,6 +125,7 @@ def join_code():
 
 
 @limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.limit(lookup_rate_limit, methods=["GET"])
 def join(code: str):
     invite = groups.find_usable_invite(code)
     if invite is None:
@@ -161,6 +175,7 @@ def _join_as_current_user(invite):
     return render_template("accounts/join_existing.html", invite=invite)
 
 
+@limiter.limit(lookup_rate_limit)
 def check_username():
     """Tell someone filling in the join form, as they type, whether a username is free."""
     username = request.args.get("username", "")
@@ -211,7 +226,33 @@ def profile():
             session["locale"] = form.locale.data
         flash(_("Saved."), "success")
         return see_other(".profile")
-    return render_template("accounts/profile.html", form=form)
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        sessions=sessions.active_sessions(current_user),
+        is_current=sessions.is_current,
+        end_form=forms.EmptyForm(),
+    )
+
+
+@login_required
+def log_out_everywhere():
+    services.log_out_everywhere(current_user)
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are logged out on every device."), "success")
+    return see_other(".login")
+
+
+@login_required
+def log_out_device(session_id: int):
+    if not services.log_out_device(current_user, session_id):
+        abort(404)
+    flash(_("That device is logged out."), "success")
+    return see_other(".profile")
 
 
 @login_required

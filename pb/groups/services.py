@@ -14,6 +14,9 @@ from pb.extensions import db
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
 from pb.timeutil import utcnow
 
+# 12 characters of a 32-letter alphabet: 60 bits, still three groups of four to type.
+INVITE_CODE_LENGTH = 12
+
 
 class GroupError(Exception):
     def __init__(self, code: str):
@@ -52,7 +55,7 @@ def create_invite(
     days = days_valid or current_app.config["INVITE_DAYS_VALID"]
     invite = Invite(
         group_id=group.id,
-        code=new_code(8),
+        code=new_code(INVITE_CODE_LENGTH),
         role=role,
         household_id=household.id if household else None,
         created_by_id=actor.id,

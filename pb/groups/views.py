@@ -44,7 +44,13 @@ def programme_page(programme_id: int):
 def group_page(group_id: int):
     access = group_access(group_id)
     members = members_of(access.group)
-    return render_template("groups/group.html", access=access, members=members)
+    resettable = set()
+    if access.can_moderate:
+        refused = accounts.reset_code_problems(current_user, [m.user for m in members])
+        resettable = {m.id for m in members if m.user_id not in refused}
+    return render_template(
+        "groups/group.html", access=access, members=members, resettable=resettable
+    )
 
 
 def members_of(group) -> list[Membership]:
@@ -59,14 +65,9 @@ def members_of(group) -> list[Membership]:
 
 def _invite_form(access) -> forms.InviteForm:
     form = forms.InviteForm()
-    roles = [("member", _("Member"))]
-    if access.can_manage:
-        roles.append(("peer", _("Peer consultant")))
-    if access.is_programme_lead:
-        roles.append(("staff", _("Staff")))
-    form.role.choices = roles
-    # Joining a household opens its private payouts, so only staff invite into one.
-    households = access.group.households if access.can_manage else []
+    names = {"member": _("Member"), "peer": _("Peer consultant"), "staff": _("Staff")}
+    form.role.choices = [(role, names[role]) for role in access.invite_roles]
+    households = access.group.households if access.can_invite_into_household else []
     form.household_id.choices = [(0, _("No household yet"))] + [(h.id, h.label) for h in households]
     return form
 
@@ -96,13 +97,14 @@ def invites(group_id: int):
         "groups/_invite_list.html",
         access=access,
         form=form,
-        invites=services.active_invites(access.group),
+        invites=[i for i in services.active_invites(access.group) if access.may_handle_invite(i)],
     )
 
 
 def _invite_in_group(access, invite_id: int) -> Invite:
+    """An invite this person could have made; others' staff or household codes are a 404."""
     invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.group_id != access.group.id:
+    if invite is None or not access.may_handle_invite(invite):
         abort(404)
     return invite
 
@@ -218,11 +220,8 @@ def issue_reset_code(group_id: int, membership_id: int):
     access = group_access(group_id)
     require(access.can_moderate)
     membership = _membership_in_group(access, membership_id)
-    # A peer consultant helps members; only staff reset a colleague's or a peer's password.
-    require(membership.role == "member" or access.can_manage)
-    # Nor may a peer reset the password of someone who is staff anywhere.
-    require(access.can_manage or not membership.user.must_use_two_factor)
-    require(membership.user_id != current_user.id)
+    # Only someone who outranks the account in every group it is in (see reset_code_problem).
+    require(accounts.reset_code_problem(current_user, membership.user) is None)
     code = accounts.issue_reset_code(membership.user, actor=current_user, group=access.group)
     return render_template(
         "groups/reset_code.html", access=access, membership=membership, code=code

@@ -3,11 +3,15 @@
 Email and SMS will be further channels behind notify(); callers don't change.
 """
 
-from flask_babel import LazyString
-from markupsafe import Markup, escape
-from sqlalchemy import func, select, update
+import json
 
+from flask_babel import LazyString, force_locale
+from markupsafe import Markup, escape
+from sqlalchemy import String, cast, delete, func, or_, select, update
+
+from pb import privacy
 from pb.extensions import db
+from pb.i18n import DEFAULT_LOCALE
 from pb.notifications.models import Notification
 from pb.timeutil import utcnow
 
@@ -68,3 +72,50 @@ def open_inbox(user, limit: int = 100) -> list[Notification]:
     for notification in notifications:
         notification.was_unread = notification.id in unread
     return notifications
+
+
+def _my_notifications(user) -> list[dict]:
+    """The person's notifications, written out in their language."""
+    rows = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    ).all()
+    with force_locale(user.locale or DEFAULT_LOCALE):
+        return _written_out(rows)
+
+
+def _written_out(rows) -> list[dict]:
+    return [
+        {
+            "at": n.created_at.isoformat(),
+            "text": str(text_of(n)),
+            "link": n.link,
+            "read": n.read_at is not None,
+        }
+        for n in rows
+    ]
+
+
+def _erase_notifications(erasure: privacy.Erasure) -> None:
+    """Delete the person's own notifications, and take their name and the texts they wrote
+    (collected in `erasure.texts` by the erasers before this one) out of other people's."""
+    db.session.execute(delete(Notification).where(Notification.user_id == erasure.user.id))
+    texts = {t for t in erasure.texts if t}
+    if not texts:
+        return
+    # Parameters are stored as JSON text: look for each text as JSON writes it, then check
+    # the values exactly, so that "Ali" does not blank "Alice".
+    stored = cast(Notification.params, String)
+    patterns = [json.dumps(t)[1:-1] for t in texts]
+    candidates = db.session.scalars(
+        select(Notification).where(or_(*(stored.contains(p, autoescape=True) for p in patterns)))
+    ).all()
+    for notification in candidates:
+        params = dict(notification.params)
+        changed = {key: "–" for key, value in params.items() if value in texts}
+        if changed:
+            notification.params = {**params, **changed}
+
+
+privacy.register_exporter("notifications", _my_notifications)
+# Last, so that it sees every text the other erasers blanked.
+privacy.register_eraser("notifications", _erase_notifications, order=100)

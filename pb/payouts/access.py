@@ -2,7 +2,8 @@
 
 Collective payouts are open to the whole group. Conditional and unconditional payouts are seen
 only by the recipient household (or youth) and the group's staff team; a peer consultant sees the
-drafts they started. Everyone else gets 404, and group views show such payouts only as totals.
+drafts they started, until staff submit them. Everyone else gets 404, and group views show such
+payouts only as totals.
 """
 
 from flask import abort
@@ -26,7 +27,8 @@ def can_see(access: GroupAccess, request: PayoutRequest, user=None) -> bool:
         return False
     if access.can_manage:
         return True
-    if request.drafted_by_id == user.id:
+    if request.drafted_by_id == user.id and request.state == "draft":
+        # Once staff submit it, it is the household's and the staff team's only.
         return True
     if request.kind == "collective":
         return request.state != "draft"
@@ -47,7 +49,7 @@ def visible_requests(access: GroupAccess) -> list[PayoutRequest]:
     query = select(PayoutRequest).where(PayoutRequest.group_id == access.group.id)
     if not access.can_manage:
         mine = [
-            PayoutRequest.drafted_by_id == current_user.id,
+            (PayoutRequest.drafted_by_id == current_user.id) & (PayoutRequest.state == "draft"),
             PayoutRequest.recipient_id == current_user.id,
             (PayoutRequest.kind == "collective") & (PayoutRequest.state != "draft"),
         ]

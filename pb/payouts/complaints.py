@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from pb.audit.services import record
 from pb.extensions import db
+from pb.idempotency import client_key
 from pb.notifications.services import register_kind
 from pb.payouts import policy as tiers
 from pb.payouts.models import PayoutComplaint, PayoutRequest
@@ -76,6 +77,7 @@ def _choose_handler(request: PayoutRequest, complainant_id: int) -> int | None:
 def file_complaint(
     request: PayoutRequest, *, actor, text: str, idempotency_key: str | None = None, now=None
 ) -> PayoutComplaint:
+    idempotency_key = client_key(actor, f"complain:payout-{request.id}", idempotency_key)
     first = _existing(PayoutComplaint, idempotency_key)
     if first is not None:
         return first

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from pb.forms import amount_in_ore, max_length, optional, required
+from pb.forms import SaneDate, amount_in_ore, max_length, optional, required
 from pb.i18n import LANGUAGES
 
 # --- payouts ---------------------------------------------------------------------------------
@@ -80,6 +80,7 @@ ERROR_MESSAGES = {
     "receipt_too_large": _l("The picture is too large. Use one under 5 MB."),
     "receipt_wrong_type": _l("Use a photo in JPEG, PNG or WebP format."),
     "receipt_corrupt": _l("The picture could not be read. Try another one."),
+    "key_used": _l("This form was already used for something else. Reload the page and try again."),
 }
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -108,8 +109,10 @@ class AllocationForm(KeyedForm):
     purpose = TextAreaField(_l("Purpose"), validators=[required(), max_length(2000)])
     result_goals = TextAreaField(_l("Result goals"), validators=[optional(), max_length(2000)])
     effect_goals = TextAreaField(_l("Effect goals"), validators=[optional(), max_length(2000)])
-    starts_on = DateField(_l("From"), validators=[required()], render_kw={"type": "date"})
-    ends_on = DateField(_l("To"), validators=[required()], render_kw={"type": "date"})
+    starts_on = DateField(
+        _l("From"), validators=[required(), SaneDate()], render_kw={"type": "date"}
+    )
+    ends_on = DateField(_l("To"), validators=[required(), SaneDate()], render_kw={"type": "date"})
 
     def validate_amount(self, field):
         self.amount_ore = amount_in_ore(field)
@@ -154,8 +157,12 @@ class PlanForm(KeyedForm):
         default="1 600",
         validators=[required(), max_length(20)],
     )
-    starts_on = DateField(_l("First month"), validators=[required()], render_kw={"type": "date"})
-    ends_on = DateField(_l("Last month"), validators=[required()], render_kw={"type": "date"})
+    starts_on = DateField(
+        _l("First month"), validators=[required(), SaneDate()], render_kw={"type": "date"}
+    )
+    ends_on = DateField(
+        _l("Last month"), validators=[required(), SaneDate()], render_kw={"type": "date"}
+    )
     payment_day = IntegerField(
         _l("Payment day of the month (1-28)"),
         default=20,

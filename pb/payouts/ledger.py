@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pb.audit.services import record
 from pb.extensions import db
+from pb.forms import in_date_window
+from pb.idempotency import client_key
 from pb.payouts.models import Allocation, LedgerEntry, LedgerTransaction, Pot
 
 
@@ -133,10 +136,31 @@ _post = post  # the earlier name
 
 
 def allocate(group, **letter) -> Allocation:
-    """Fund a group's pot from an allocation letter: one transaction."""
-    allocation = add_allocation(group, **letter)
-    db.session.commit()
+    """Fund a group's pot from an allocation letter: one transaction. A key that the database
+    finds already used (by a form sent at the same instant) gives the first allocation, or a
+    refusal; never an error page."""
+    try:
+        allocation = add_allocation(group, **letter)
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        first = _allocation_with_key(
+            client_key(letter["actor"], f"allocate:group-{group.id}", letter.get("idempotency_key"))
+        )
+        if first is None:
+            raise LedgerError("key_used") from error
+        return first
     return allocation
+
+
+def _allocation_with_key(key: str | None) -> Allocation | None:
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(Allocation)
+        .join(LedgerTransaction, LedgerTransaction.id == Allocation.transaction_id)
+        .where(LedgerTransaction.idempotency_key == key)
+    )
 
 
 def add_allocation(
@@ -156,18 +180,14 @@ def add_allocation(
     The same form sent twice (a double-click, a retry) finds the first allocation."""
     if amount_ore <= 0:
         raise LedgerError("amount")
-    if ends_on < starts_on:
+    if ends_on < starts_on or not (in_date_window(starts_on) and in_date_window(ends_on)):
         raise LedgerError("period")
+    idempotency_key = client_key(actor, f"allocate:group-{group.id}", idempotency_key)
     pot = pot_for_group(group, create=True)
     pot = lock_pot(pot.id)
-    if idempotency_key is not None:
-        first = db.session.scalar(
-            select(Allocation)
-            .join(LedgerTransaction, LedgerTransaction.id == Allocation.transaction_id)
-            .where(LedgerTransaction.idempotency_key == idempotency_key)
-        )
-        if first is not None:
-            return first
+    first = _allocation_with_key(idempotency_key)
+    if first is not None:
+        return first
     transaction = post(
         pot,
         kind="allocation",

@@ -43,21 +43,49 @@ CATEGORY_COLOURS = dict(
     )
 )
 
+# A figure that describes fewer payouts than this is not shown: with one or two payouts in a
+# month or a category, a small community could tell whose amount it is.
+SMALL_COUNT = 3
+PRIVATE_KINDS = ("conditional", "unconditional")
+
+
+def suppressed_cells(counts: dict, private: set) -> set:
+    """The cells of a table (row, column) -> number of payouts that must not be shown.
+
+    A private column's cell with 1 or 2 payouts is hidden (primary suppression). A column whose
+    total is published elsewhere must then not hide exactly one cell, or it could be worked out
+    by subtraction: the smallest other cell of that column is hidden too (secondary
+    suppression). Rows that hide any cell hide their total as well (see the templates).
+    """
+    hidden = {
+        cell for cell, count in counts.items() if cell[1] in private and 0 < count < SMALL_COUNT
+    }
+    for column in private:
+        cells = [cell for cell in counts if cell[1] == column and counts[cell] > 0]
+        if len([c for c in cells if c in hidden]) == 1:
+            others = sorted((c for c in cells if c not in hidden), key=lambda c: counts[c])
+            if others:
+                hidden.add(others[0])
+    return hidden
+
+
 # --- totals ------------------------------------------------------------------------------------
 
 
 @dataclass
 class PotSummary:
-    """Reserved and paid per payout type, and paid per category: totals only, no one named."""
+    """Reserved and paid per payout type, and paid per category: totals only, no one named.
+    A total of fewer than SMALL_COUNT individual payouts is None: not shown."""
 
-    by_kind: dict[str, dict[str, int]]
-    by_category: dict[str, int]
+    by_kind: dict[str, dict[str, int | None]]
+    by_category: dict[str, int | None]
     open_count: int
 
 
 def pot_summary(pot: Pot) -> PotSummary:
+    payouts = func.count(PayoutRequest.id.distinct())
     rows = db.session.execute(
-        select(PayoutRequest.kind, LedgerEntry.account, func.sum(LedgerEntry.amount_ore))
+        select(PayoutRequest.kind, LedgerEntry.account, func.sum(LedgerEntry.amount_ore), payouts)
         .select_from(LedgerEntry)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
@@ -65,10 +93,11 @@ def pot_summary(pot: Pot) -> PotSummary:
         .group_by(PayoutRequest.kind, LedgerEntry.account)
     ).all()
     by_kind = {kind: {"reserved": 0, "paid": 0} for kind in PAYOUT_KINDS}
-    for kind, account, total in rows:
-        by_kind[kind][account] = int(total or 0)
+    for kind, account, total, count in rows:
+        small = kind in PRIVATE_KINDS and count < SMALL_COUNT and total
+        by_kind[kind][account] = None if small else int(total or 0)
     categories = db.session.execute(
-        select(PayoutRequest.category, func.sum(LedgerEntry.amount_ore))
+        select(PayoutRequest.category, func.sum(LedgerEntry.amount_ore), payouts)
         .select_from(LedgerEntry)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
@@ -83,7 +112,7 @@ def pot_summary(pot: Pot) -> PotSummary:
     )
     return PotSummary(
         by_kind=by_kind,
-        by_category={c: int(t or 0) for c, t in categories if t},
+        by_category={c: int(t) if n >= SMALL_COUNT else None for c, t, n in categories if t},
         open_count=open_count,
     )
 
@@ -136,6 +165,7 @@ class Chart:
 def _paid_rows(pot: Pot) -> list[tuple]:
     return db.session.execute(
         select(
+            PayoutRequest.id,
             LedgerTransaction.created_at,
             PayoutRequest.kind,
             PayoutRequest.category,
@@ -149,14 +179,29 @@ def _paid_rows(pot: Pot) -> list[tuple]:
     ).all()
 
 
-def _stacked(per_month: dict[date, dict[str, int]], series: list[str], colours: dict) -> Chart:
+def _stacked(
+    per_month: dict[date, dict[str, int]],
+    series: list[str],
+    colours: dict,
+    payouts: dict[date, dict[str, set]],
+    private: set,
+) -> Chart:
+    """A bar per month, stacked by series. Cells of fewer than SMALL_COUNT private payouts are
+    neither drawn nor in the table (None), and a month that hides one hides its total too."""
     width, height, top, bottom, left = 320, 180, 10, 30, 4
     months = sorted(per_month)
     chart = Chart(width=width, height=height, series=series)
     chart.legend = [(s, colours[s]) for s in series]
     if not months:
         return chart
-    peak = max(sum(v.values()) for v in per_month.values()) or 1
+    hidden = suppressed_cells(
+        {(m, key): len(payouts[m].get(key, ())) for m in months for key in series}, private
+    )
+    per_month = {
+        m: {key: None if (m, key) in hidden else amount for key, amount in values.items()}
+        for m, values in per_month.items()
+    }
+    peak = max(sum(a for a in v.values() if a) for v in per_month.values()) or 1
     slot = (width - left) / len(months)
     bar = max(4.0, min(36.0, slot * 0.7))
     plot = height - top - bottom
@@ -168,7 +213,7 @@ def _stacked(per_month: dict[date, dict[str, int]], series: list[str], colours: 
         y = height - bottom
         for key in series:
             amount = per_month[month].get(key, 0)
-            if amount <= 0:
+            if not amount or amount <= 0:
                 continue
             h = plot * amount / peak
             y -= h
@@ -176,18 +221,24 @@ def _stacked(per_month: dict[date, dict[str, int]], series: list[str], colours: 
                 Rect(round(x, 1), round(y, 1), round(bar, 1), round(h, 1), colours[key], key)
             )
         chart.labels.append((round(x + bar / 2, 1), height - bottom + 16, short))
-        chart.table.append((label, dict(per_month[month]), sum(per_month[month].values())))
+        values = per_month[month]
+        total = None if None in values.values() else sum(values.values())
+        chart.table.append((label, dict(values), total))
     return chart
 
 
 def charts(pot: Pot) -> dict:
     by_kind: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_category: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for created_at, kind, category, amount in _paid_rows(pot):
+    kind_payouts: dict[date, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    category_payouts: dict[date, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for payout_id, created_at, kind, category, amount in _paid_rows(pot):
         month = date(created_at.year, created_at.month, 1)
         by_kind[month][kind] += amount
+        kind_payouts[month][kind].add(payout_id)
         if category:
             by_category[month][category] += amount
+            category_payouts[month][category].add(payout_id)
     used_categories = [c for c in PAYOUT_CATEGORIES if any(c in v for v in by_category.values())]
     totals = balances(pot)
     share = Chart(width=320, height=28)
@@ -204,8 +255,17 @@ def charts(pot: Pot) -> dict:
                 share.rects.append(Rect(round(x, 1), 0, round(w, 1), 28, colour, account))
             x += w
     return {
-        "by_kind": _stacked(by_kind, list(PAYOUT_KINDS), KIND_COLOURS),
-        "by_category": _stacked(by_category, used_categories, CATEGORY_COLOURS),
+        "by_kind": _stacked(
+            by_kind, list(PAYOUT_KINDS), KIND_COLOURS, kind_payouts, set(PRIVATE_KINDS)
+        ),
+        # Categories belong to conditional payouts, so every one of them is private.
+        "by_category": _stacked(
+            by_category,
+            used_categories,
+            CATEGORY_COLOURS,
+            category_payouts,
+            set(used_categories),
+        ),
         "share": share,
         "share_left_percent": round(100 * totals.share_left),
     }
@@ -299,9 +359,12 @@ class PotRow:
     open_count: int
 
 
-def programme_rows(programme) -> list[PotRow]:
+def programme_rows(programme, group_ids: set[int] | None = None) -> list[PotRow]:
+    """One row per group's pot; only the groups in `group_ids`, when given."""
     rows = []
     for group in programme.groups:
+        if group_ids is not None and group.id not in group_ids:
+            continue
         pot = pot_for_group(group)
         if pot is None:
             rows.append(PotRow(group, None, None, 0))

@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from pb.audit.services import record
 from pb.extensions import db
+from pb.forms import in_date_window
 from pb.groups.models import Household, Membership
+from pb.idempotency import client_key, server_key
 from pb.notifications.services import notify, register_kind
 from pb.payouts import policy as tiers
 from pb.payouts.ledger import LedgerError, lock_pot, post, pot_for_group
@@ -124,6 +126,9 @@ def _commit_or_explain(action, key_model=None, key: str | None = None):
             raise PayoutError("already_decided") from error
         if "plan_installment" in text:
             raise PayoutError("already_paid") from error
+        if "idempotency_key" in text:
+            # The same key again, for something it did not first create: refuse, don't crash.
+            raise PayoutError("key_used") from error
         raise
     except Exception:
         db.session.rollback()
@@ -228,6 +233,7 @@ def create_conditional_request(
 ) -> PayoutRequest:
     """Staff write it with the family or youth ("requested"); a peer consultant starts a draft
     that staff then submit. No receipt is needed."""
+    idempotency_key = client_key(actor, f"conditional:group-{group.id}", idempotency_key)
     first = _existing(PayoutRequest, idempotency_key)
     if first is not None:
         return first
@@ -324,13 +330,14 @@ def create_payment_plan(
 ) -> PayoutRequest:
     """An unconditional payment plan: per child per month, from a start to an end, paid on a day
     of the month. Its amount is the plan's whole cost, which approval reserves up front."""
+    idempotency_key = client_key(actor, f"plan:group-{group.id}", idempotency_key)
     first = _existing(PayoutRequest, idempotency_key)
     if first is not None:
         return first
     if actor.id not in tiers.deciders(group):
         raise PayoutError("not_staff")
     _check_amount(per_child_ore)
-    if ends_on < starts_on:
+    if ends_on < starts_on or not (in_date_window(starts_on) and in_date_window(ends_on)):
         raise PayoutError("period")
     if not 1 <= payment_day <= 28:
         raise PayoutError("payment_day")
@@ -437,6 +444,7 @@ def decide(
 ) -> PayoutRequest:
     """One staff member approves or rejects, with a reason in plain words. When the tier's rule
     is met, approval reserves the money (available → reserved)."""
+    idempotency_key = client_key(actor, f"decide:payout-{request.id}", idempotency_key)
     if _existing(PayoutDecision, idempotency_key) is not None:
         return request
     reason = (reason or "").strip()
@@ -517,6 +525,7 @@ def _title(request: PayoutRequest) -> str:
 
 def pay(request: PayoutRequest, *, actor, idempotency_key: str | None = None) -> PayoutRequest:
     """Pay an approved collective or conditional payout: reserved → paid, exactly once."""
+    idempotency_key = client_key(actor, f"pay:payout-{request.id}", idempotency_key)
     if _existing(LedgerTransaction, idempotency_key) is not None:
         return request
 
@@ -570,6 +579,7 @@ def cancel(
 ) -> PayoutRequest:
     """Stop a request before it is paid; an approved one gives its reserved money back
     (reserved → available). A payment plan stops paying, and gives back what is left."""
+    idempotency_key = client_key(actor, f"cancel:payout-{request.id}", idempotency_key)
     if _existing(LedgerTransaction, idempotency_key) is not None:
         return request
     reason = (reason or "").strip()
@@ -652,7 +662,7 @@ def _run_plan(request: PayoutRequest, today: date, actor) -> int:
             moves={"reserved": -fresh.monthly_ore, "paid": fresh.monthly_ore},
             memo=f"{fresh.title} {due.isoformat()}",
             payout_request=fresh,
-            idempotency_key=f"plan-{fresh.id}-{due.isoformat()}",
+            idempotency_key=server_key(f"installment:plan-{fresh.id}:{due.isoformat()}"),
         )
         db.session.add(
             PlanInstallment(
@@ -692,9 +702,12 @@ def _run_plan(request: PayoutRequest, today: date, actor) -> int:
     return paid_now
 
 
-def run_schedules(today: date | None = None, *, actor=None) -> int:
+def run_schedules(
+    today: date | None = None, *, actor=None, failures: list[str] | None = None
+) -> int:
     """Pay every approved plan's due installments, one plan per transaction. Safe to run twice:
-    each plan and due date is paid once (unique in the database, and checked under the lock)."""
+    each plan and due date is paid once (unique in the database, and checked under the lock).
+    A plan that fails is rolled back alone and described in `failures`; the others still pay."""
     today = today or utcnow().date()
     plan_ids = db.session.scalars(
         select(PayoutRequest.id).where(
@@ -709,18 +722,30 @@ def run_schedules(today: date | None = None, *, actor=None) -> int:
             total += _commit_or_explain(
                 lambda plan=plan, runner=runner: _run_plan(plan, today, runner)
             )
-        except PayoutError:
-            continue  # another run paid it at the same moment
+        except PayoutError as error:
+            if error.code != "already_paid":  # else another run paid it at the same moment
+                _failed(failures, f"payment plan {plan_id}: {error.code}")
+        except Exception as error:  # one plan's fault must not stop the others' payments
+            db.session.rollback()
+            _failed(failures, f"payment plan {plan_id}: {error.__class__.__name__}: {error}")
     return total
 
 
+def _failed(failures: list[str] | None, text: str) -> None:
+    if failures is None:
+        raise RuntimeError(text)
+    failures.append(text)
+
+
 def may_attach_receipt(request: PayoutRequest, user) -> bool:
-    """Staff, the recipient, or the peer who drafted it may attach a receipt, if they want to."""
+    """Staff, the recipient, or the peer who drafts it may attach a receipt, if they want to."""
     if request.state in ("rejected", "cancelled"):
         return False
     if user.id in tiers.deciders(request.group):
         return True
-    return user.id in recipient_ids(request) or user.id == request.drafted_by_id
+    return user.id in recipient_ids(request) or (
+        request.state == "draft" and user.id == request.drafted_by_id
+    )
 
 
 def attach_receipt(request: PayoutRequest, *, actor, stream) -> PayoutReceipt:

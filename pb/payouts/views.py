@@ -38,20 +38,24 @@ def pot_page(group_id: int):
     if form.is_submitted():
         perm.require(access.is_programme_lead)
         if form.validate():
-            services.allocate(
-                access.group,
-                actor=current_user,
-                amount_ore=form.amount_ore,
-                funder=form.funder.data,
-                purpose=form.purpose.data,
-                result_goals=form.result_goals.data or "",
-                effect_goals=form.effect_goals.data or "",
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                idempotency_key=form.key,
-            )
-            flash(_("The allocation is added to the pot."), "success")
-            return see_other(".pot_page", group_id=group_id)
+            try:
+                services.allocate(
+                    access.group,
+                    actor=current_user,
+                    amount_ore=form.amount_ore,
+                    funder=form.funder.data,
+                    purpose=form.purpose.data,
+                    result_goals=form.result_goals.data or "",
+                    effect_goals=form.effect_goals.data or "",
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    idempotency_key=form.key,
+                )
+            except services.LedgerError as error:
+                form.amount.errors.append(ERROR_MESSAGES.get(error.code, error.code))
+            else:
+                flash(_("The allocation is added to the pot."), "success")
+                return see_other(".pot_page", group_id=group_id)
     pot = services.pot_for_group(access.group)
     return render_template(
         "payouts/pot.html",
@@ -439,7 +443,13 @@ def programme_pots(programme_id: int):
         "payouts/programme.html",
         programme=programme,
         role=role,
-        rows=reports.programme_rows(programme),
+        # The lead sees every pot; staff only those of the groups they are staff of.
+        rows=reports.programme_rows(
+            programme,
+            None
+            if role == "lead"
+            else {m.group_id for m in current_user.memberships if m.role == "staff"},
+        ),
         complaints=services.open_complaints(programme.id) if role == "lead" else [],
         now=now,
         policy=policy,

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("proposals", __name__)
 
-from pb.proposals import views  # noqa: E402
+from pb.proposals import personal_data, views  # noqa: E402, F401
 
 ROUND = "/groups/<int:group_id>/rounds/<int:round_id>"
 PROPOSAL = ROUND + "/proposals/<int:proposal_id>"

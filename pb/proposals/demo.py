@@ -180,9 +180,7 @@ def seed_proposals_demo(groups_by_name: dict, users_by_username: dict, lead) -> 
     )
     db.session.add(budget_round)
     db.session.flush()
-    record(
-        "round.created", actor=staff, group=group, subject=budget_round, title=budget_round.title
-    )
+    record("round.created", actor=staff, group=group, subject=budget_round)
 
     members = _members(group)
     youth = sorted(

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, ValidationError
 
-from pb.forms import amount_in_ore, max_length, optional, required
+from pb.forms import SaneDate, amount_in_ore, max_length, optional, required
 from pb.i18n import LANGUAGES
 from pb.proposals import labels
 from pb.proposals.models import COMMENT_MAX, DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
@@ -68,16 +68,16 @@ class RoundForm(FlaskForm):
     amount = StringField(_l("Amount in play (NOK)"), validators=[required(), max_length(20)])
     languages = CheckboxList(_l("Languages of the ballot"), choices=list(LANGUAGES.items()))
     review_starts_on = DateField(
-        _l("Review starts"), validators=[required()], render_kw={"type": "date"}
+        _l("Review starts"), validators=[required(), SaneDate()], render_kw={"type": "date"}
     )
     voting_starts_on = DateField(
-        _l("Voting starts"), validators=[required()], render_kw={"type": "date"}
+        _l("Voting starts"), validators=[required(), SaneDate()], render_kw={"type": "date"}
     )
     voting_ends_on = DateField(
-        _l("Voting ends"), validators=[required()], render_kw={"type": "date"}
+        _l("Voting ends"), validators=[required(), SaneDate()], render_kw={"type": "date"}
     )
     followup_starts_on = DateField(
-        _l("Follow-up starts"), validators=[required()], render_kw={"type": "date"}
+        _l("Follow-up starts"), validators=[required(), SaneDate()], render_kw={"type": "date"}
     )
     ballot_format = SelectField(
         _l("Ballot"), choices=_choices(labels.BALLOT_FORMAT_NAMES), default="approval"

@@ -9,6 +9,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -169,6 +170,8 @@ class Proposal(db.Model):
     # Hidden from members: after enough reports (pending review) or by a moderator.
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # Staff last decided whether it is shown: peer consultants may no longer change that.
+    visibility_by_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     round = relationship("BudgetRound", back_populates="proposals")
     author = relationship("User", foreign_keys=[author_id])
@@ -252,6 +255,8 @@ class Comment(db.Model):
     deleted_at: Mapped[datetime | None]
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # Staff last decided whether it is shown: peer consultants may no longer change that.
+    visibility_by_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     proposal = relationship("Proposal")
     author = relationship("User")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from pb.audit.models import AuditEvent
 from pb.audit.services import record
 from pb.extensions import db
+from pb.groups.access import is_staff_of
 from pb.groups.models import Group
 from pb.notifications.services import notify, register_kind
 from pb.proposals.models import Comment, ModerationCase, Proposal, Report
@@ -283,8 +284,19 @@ def _resolve_reports(subject_type: str, subject_id: int, *, actor) -> int:
     return len(reports)
 
 
+def _take_visibility_decision(subject: Proposal | Comment, actor) -> None:
+    """Whether something is shown or hidden is a decision. Once staff have taken it, only staff
+    may change it: a peer consultant can't undo it, but can escalate again."""
+    group = _group(subject.proposal if isinstance(subject, Comment) else subject)
+    by_staff = is_staff_of(actor, group)
+    if subject.visibility_by_staff and not by_staff:
+        raise ProposalError("staff_decided")
+    subject.visibility_by_staff = by_staff
+
+
 def hide_comment(comment: Comment, *, actor, reason: str, commit: bool = True) -> None:
     """A peer consultant or staff hides a comment, with a reason; its open reports are settled."""
+    _take_visibility_decision(comment, actor)
     comment.hidden_at = utcnow()
     comment.hidden_reason = reason.strip()
     settled = _resolve_reports("comment", comment.id, actor=actor)
@@ -304,6 +316,7 @@ def restore(subject: Proposal | Comment, *, actor, reason: str, commit: bool = T
     """The reports were unfounded: show the item again and settle its reports."""
     subject_type = "comment" if isinstance(subject, Comment) else "proposal"
     proposal = subject.proposal if isinstance(subject, Comment) else subject
+    _take_visibility_decision(subject, actor)
     subject.hidden_at = None
     subject.hidden_reason = None
     settled = _resolve_reports(subject_type, subject.id, actor=actor)
@@ -443,11 +456,15 @@ def decide_case(case: ModerationCase, *, actor, outcome: str, note: str) -> None
         if isinstance(subject, Comment):
             hide_comment(subject, actor=actor, reason=note, commit=False)
         else:
+            _take_visibility_decision(subject, actor)
             subject.hidden_at = subject.hidden_at or utcnow()
             subject.hidden_reason = note.strip()
             _resolve_reports("proposal", subject.id, actor=actor)
-    elif outcome == "kept" and subject.hidden_at is not None:
-        restore(subject, actor=actor, reason=note, commit=False)
+    elif outcome == "kept":
+        if subject.hidden_at is not None:
+            restore(subject, actor=actor, reason=note, commit=False)
+        else:
+            _take_visibility_decision(subject, actor)
     case.outcome = outcome
     case.decision_note = note.strip()
     case.decided_by_id = actor.id

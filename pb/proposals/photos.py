@@ -6,6 +6,8 @@ the file name, and a file that is not a whole, honest image is refused.
 
 import io
 import secrets
+import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +18,13 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
 THUMBNAIL_SIDE = 400
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
-# A decompression bomb is refused well before it could fill the memory: 40 megapixels.
-MAX_PIXELS = 40_000_000
+# What a phone photo needs (a 24 MP camera; most take 12): anything larger is refused before
+# it is decoded. Together with decoding JPEGs at a reduced scale and one re-encode at a time,
+# this keeps an upload's memory in the tens of megabytes (see bench/uploads.py).
+MAX_PIXELS = 24_000_000
+
+# Re-encoding is the one memory-hungry step: let each worker process do one at a time.
+_ONE_AT_A_TIME = threading.BoundedSemaphore(1)
 
 
 class PhotoError(ValueError):
@@ -50,6 +57,13 @@ def prepare_photo(stream) -> PreparedPhoto:
         raise PhotoError("too_large")
     if not data:
         raise PhotoError("corrupt")
+    with _ONE_AT_A_TIME, warnings.catch_warnings():
+        # Pillow only warns between the limit and twice the limit: here that is a refusal.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return _reencode(data)
+
+
+def _reencode(data: bytes) -> PreparedPhoto:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -59,7 +73,12 @@ def prepare_photo(stream) -> PreparedPhoto:
                 raise PhotoError("too_large")
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
+            # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale, never at its full size.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            if image.mode in ("P", "1"):
+                # Palette pixels can't be averaged: give them colours before shrinking.
+                image = image.convert("RGBA")
+            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
             upright = ImageOps.exif_transpose(image)
             if upright.mode in ("RGBA", "LA", "P"):
                 rgba = upright.convert("RGBA")

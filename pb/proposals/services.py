@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from pb.accounts.services import register_data_exporter
 from pb.audit.services import record
 from pb.extensions import db
 from pb.groups.models import Group, Membership
@@ -64,6 +63,7 @@ MESSAGES = {
     "phase_backwards": _l("A round can only move forward to a later phase."),
     "same_proposal": _l("Choose another proposal to merge into."),
     "already_reported": _l("You have already reported this."),
+    "staff_decided": _l("Staff have decided this, so only staff can change it."),
     "appeal_open": _l("An appeal about this is already waiting for staff."),
     "appeal_decided": _l("Staff have already decided an appeal about this decision."),
     "case_decided": _l("This case is already decided."),
@@ -99,7 +99,6 @@ def create_round(group: Group, *, actor, **settings) -> BudgetRound:
         actor=actor,
         group=group,
         subject=budget_round,
-        title=budget_round.title,
         amount_ore=budget_round.amount_ore,
         ballot_format=budget_round.ballot_format,
         counting_rule=budget_round.counting_rule,
@@ -291,7 +290,6 @@ def create_proposal(
         actor=author,
         group=budget_round.group,
         subject=proposal,
-        title=proposal.title,
         estimated_cost_ore=estimated_cost_ore,
     )
     _tell_moderators(proposal, "proposals.queue_new", actor=author)
@@ -559,41 +557,3 @@ def set_support(proposal: Proposal, user, *, support: bool) -> None:
 def phase_time_left(budget_round: BudgetRound) -> tuple[str, datetime | None]:
     now = utcnow()
     return budget_round.phase_at(now), budget_round.next_phase_starts_at(now)
-
-
-def _my_proposals_and_comments(user) -> dict:
-    """A person's part of the data export: what they proposed, wrote and supported."""
-    proposals = db.session.scalars(
-        select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id)
-    )
-    comments = db.session.scalars(
-        select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
-    )
-    return {
-        "proposals": [
-            {
-                "round": p.round.title,
-                "title": p.title,
-                "description": p.description,
-                "estimated_cost_ore": p.estimated_cost_ore,
-                "status": p.status,
-                "created_at": p.created_at.isoformat(),
-            }
-            for p in proposals
-        ],
-        "comments": [
-            {"proposal": c.proposal.title, "text": c.body, "at": c.created_at.isoformat()}
-            for c in comments
-            if not c.is_removed
-        ],
-        "supported": list(
-            db.session.scalars(
-                select(Proposal.title)
-                .join(Support, Support.proposal_id == Proposal.id)
-                .where(Support.user_id == user.id)
-            )
-        ),
-    }
-
-
-register_data_exporter("proposals", _my_proposals_and_comments)

@@ -25,6 +25,9 @@ BALLOT_MESSAGES = {
     "already_published": _l("The results are already published."),
     "not_counted": _l("Count the votes first."),
     "unknown_format": _l("This ballot can't be read."),
+    "voted_themselves": _l(
+        "This member has already voted themselves. Only they can change their ballot."
+    ),
 }
 
 FORMAT_EXPLANATIONS = {

@@ -129,6 +129,11 @@ def ballot_of(budget_round: BudgetRound, user) -> Ballot | None:
     )
 
 
+def cast_by_voter(ballot: Ballot | None) -> bool:
+    """A ballot the member cast themselves, as opposed to one a helper recorded for them."""
+    return ballot is not None and ballot.assisted_by_id is None
+
+
 def _ids_on_ballot(raw_ids, on_ballot: dict[int, Proposal]) -> list[int]:
     ids = []
     for raw in raw_ids:
@@ -194,6 +199,8 @@ def cast_ballot(budget_round: BudgetRound, voter, raw, *, assisted_by=None) -> B
         raise BallotError("closed")
     if not is_on_roll(budget_round, voter):
         raise NotOnRoll()
+    if assisted_by is not None and cast_by_voter(ballot_of(budget_round, voter)):
+        raise BallotError("voted_themselves")
     choices = validate_choices(budget_round, raw)
     now = utcnow()
     values = {
@@ -207,6 +214,8 @@ def cast_ballot(budget_round: BudgetRound, voter, raw, *, assisted_by=None) -> B
     }
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Ballot.__table__)
+    # Only the member may change a ballot they cast themselves. The condition is part of the
+    # upsert, so a helper's ballot that races the member's own can't replace it either.
     statement = insert.values(**values).on_conflict_do_update(
         index_elements=["round_id", "voter_id"],
         set_={
@@ -216,8 +225,12 @@ def cast_ballot(budget_round: BudgetRound, voter, raw, *, assisted_by=None) -> B
             "submitted_at": insert.excluded.submitted_at,
             "changes": Ballot.__table__.c.changes + 1,
         },
+        where=None if assisted_by is None else Ballot.__table__.c.assisted_by_id.is_not(None),
     )
-    db.session.execute(statement)
+    written = db.session.execute(statement.returning(Ballot.__table__.c.id)).first()
+    if written is None:
+        db.session.rollback()
+        raise BallotError("voted_themselves")
     group = budget_round.group
     if assisted_by is None:
         record("ballot.cast", actor=voter, group=group, subject=budget_round)
@@ -340,22 +353,38 @@ def count_round(budget_round: BudgetRound, *, actor=None, commit: bool = True) -
     return result
 
 
-def count_closed_rounds(now: datetime | None = None) -> int:
-    """Count every round whose voting time has ended and that nobody has counted yet."""
+def count_closed_rounds(now: datetime | None = None, failures: list[str] | None = None) -> int:
+    """Count every round whose voting time has ended and that nobody has counted yet, each in
+    its own transaction: a round that fails is described in `failures`, the rest are counted."""
     now = now or utcnow()
     counted = select(RoundResult.round_id)
     closed = db.session.scalars(
-        select(BudgetRound).where(BudgetRound.voting_ends_at <= now, BudgetRound.id.not_in(counted))
+        select(BudgetRound.id).where(
+            BudgetRound.voting_ends_at <= now, BudgetRound.id.not_in(counted)
+        )
     ).all()
-    for budget_round in closed:
-        if budget_round.phase_at(now) in ("results", "followup"):
+    done = 0
+    for round_id in closed:
+        budget_round = db.session.get(BudgetRound, round_id)
+        if budget_round.phase_at(now) not in ("results", "followup"):
+            continue
+        try:
             count_round(budget_round)
-    return len(closed)
+            done += 1
+        except Exception as error:  # one round's fault must not stop the others' counts
+            db.session.rollback()
+            if failures is None:
+                raise
+            failures.append(f"round {round_id}: {error.__class__.__name__}: {error}")
+    return done
 
 
-def run_scheduled(now: datetime | None = None) -> dict[str, int]:
+def run_scheduled(now: datetime | None = None, failures: list[str] | None = None) -> dict[str, int]:
     """The voting part of `flask --app pb run-schedules`: reminders, and counting closed rounds."""
-    return {"voting reminders": send_reminders(now), "rounds counted": count_closed_rounds(now)}
+    return {
+        "voting reminders": send_reminders(now, failures),
+        "rounds counted": count_closed_rounds(now, failures),
+    }
 
 
 def result_of(budget_round: BudgetRound) -> RoundResult | None:
@@ -401,44 +430,59 @@ def publish_results(budget_round: BudgetRound, *, actor, commit: bool = True) ->
     return result
 
 
-def send_reminders(now: datetime | None = None) -> int:
-    """Voting opened, and 24 hours left for those who have not voted; each sent once."""
+def send_reminders(now: datetime | None = None, failures: list[str] | None = None) -> int:
+    """Voting opened, and 24 hours left for those who have not voted; each sent once. Each
+    round is its own transaction, so one round's fault can't hold back the others' reminders."""
     now = now or utcnow()
     sent = 0
-    rounds = db.session.scalars(select(BudgetRound).where(BudgetRound.voting_ends_at > now)).all()
-    for budget_round in rounds:
-        if budget_round.phase_at(now) != "voting":
-            continue
-        voted = set(
-            db.session.scalars(select(Ballot.voter_id).where(Ballot.round_id == budget_round.id))
-        )
-        already = {
-            (user_id, kind)
-            for user_id, kind in db.session.execute(
-                select(VotingReminder.user_id, VotingReminder.kind).where(
-                    VotingReminder.round_id == budget_round.id
-                )
+    round_ids = db.session.scalars(
+        select(BudgetRound.id).where(BudgetRound.voting_ends_at > now)
+    ).all()
+    for round_id in round_ids:
+        try:
+            sent += _remind_round(db.session.get(BudgetRound, round_id), now)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            if failures is None:
+                raise
+            failures.append(f"reminders for round {round_id}: {error.__class__.__name__}: {error}")
+    return sent
+
+
+def _remind_round(budget_round: BudgetRound, now: datetime) -> int:
+    if budget_round.phase_at(now) != "voting":
+        return 0
+    sent = 0
+    voted = set(
+        db.session.scalars(select(Ballot.voter_id).where(Ballot.round_id == budget_round.id))
+    )
+    already = {
+        (user_id, kind)
+        for user_id, kind in db.session.execute(
+            select(VotingReminder.user_id, VotingReminder.kind).where(
+                VotingReminder.round_id == budget_round.id
             )
-        }
-        last_day = budget_round.voting_ends_at - now <= timedelta(hours=24)
-        for membership in db.session.scalars(roll(budget_round)):
-            wanted = [("opened", "voting.opened")]
-            if last_day and membership.user_id not in voted:
-                wanted.append(("last_day", "voting.last_day"))
-            for kind, notification in wanted:
-                if (membership.user_id, kind) in already:
-                    continue
-                db.session.add(
-                    VotingReminder(round_id=budget_round.id, user_id=membership.user_id, kind=kind)
-                )
-                notify(
-                    membership.user,
-                    notification,
-                    in_group=budget_round.group,
-                    round=budget_round.title,
-                )
-                sent += 1
-    db.session.commit()
+        )
+    }
+    last_day = budget_round.voting_ends_at - now <= timedelta(hours=24)
+    for membership in db.session.scalars(roll(budget_round)):
+        wanted = [("opened", "voting.opened")]
+        if last_day and membership.user_id not in voted:
+            wanted.append(("last_day", "voting.last_day"))
+        for kind, notification in wanted:
+            if (membership.user_id, kind) in already:
+                continue
+            db.session.add(
+                VotingReminder(round_id=budget_round.id, user_id=membership.user_id, kind=kind)
+            )
+            notify(
+                membership.user,
+                notification,
+                in_group=budget_round.group,
+                round=budget_round.title,
+            )
+            sent += 1
     return sent
 
 

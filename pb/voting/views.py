@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from pb.accounts.models import User
 from pb.extensions import db
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership
@@ -30,9 +31,11 @@ def _money(ore: int) -> str:
 def _ballot_page(access, budget_round, *, voter, chosen, error=None, status=200, assisted=None):
     proposals = services.ballot_proposals(budget_round)
     own = services.ballot_of(budget_round, voter)
+    member_ballot = None
     if assisted is not None:
-        # The ballot is secret, also from the person helping: they start from an empty ballot.
-        own = None
+        # The ballot is secret, also from the person helping: they start from an empty ballot,
+        # and learn only whether the member voted themselves or with help, and who helped.
+        member_ballot, own = own, None
         chosen = chosen or []
     return (
         render_template(
@@ -50,6 +53,11 @@ def _ballot_page(access, budget_round, *, voter, chosen, error=None, status=200,
                 proposals, chosen if chosen is not None else own.choices if own else []
             ),
             assisted=assisted,
+            member_ballot=member_ballot,
+            member_voted_themselves=services.cast_by_voter(member_ballot),
+            earlier_helper=db.session.get(User, member_ballot.assisted_by_id)
+            if member_ballot is not None and member_ballot.assisted_by_id
+            else None,
         ),
         status,
     )

@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from pb.audit.models import AuditEvent
@@ -84,13 +84,24 @@ def test_seed_demo_is_idempotent_and_prints_logins(app):
     assert driving_pot.paid == sum(r.amount_ore for r in collective)
 
 
-def test_totp_command_works_only_for_demo_users(app, world):
+def test_totp_command_works_only_for_demo_users(app):
+    from tests.factories import make_user
+
     runner = app.test_cli_runner()
     runner.invoke(args=["seed-demo"])
+    make_user("staff_a", totp=True)
     code = runner.invoke(args=["totp", "leder"])
     assert code.exit_code == 0 and code.output.strip().isdigit() and len(code.output.strip()) == 6
     refused = runner.invoke(args=["totp", "staff_a"])
     assert refused.exit_code != 0 and "not a demo user" in refused.output
+
+
+def test_seed_demo_refuses_a_database_with_real_users(app, world):
+    from pb.accounts.models import User
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "real (non-demo) users" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.is_demo)) == 0
 
 
 def test_foreign_keys_are_enforced_on_both_databases(world):

@@ -100,7 +100,7 @@ def test_request_changes_edit_confirm_cost_and_accept(client, world):
     ):
         (event,) = audit(action)
         assert event.actor_id == actor.id and event.group_id == world.group_a.id
-    assert audit("proposal.changes_requested")[0].reason == "Skriv hvor mange timer."
+    assert audit("proposal.changes_requested")[0].why == "Skriv hvor mange timer."
 
 
 def test_a_cost_above_the_round_cannot_be_confirmed_or_accepted(client, world):
@@ -313,7 +313,7 @@ def test_three_reports_hide_a_comment_and_tell_its_author(client, world):
     )
     db.session.refresh(comment)
     assert not comment.is_hidden and moderation.open_report_count("comment", comment.id) == 0
-    assert audit("comment.restored")[0].reason == "Nummeret er kommunens."
+    assert audit("comment.restored")[0].why == "Nummeret er kommunens."
 
 
 def test_the_report_threshold_is_configurable_and_covers_proposals(client, world):
@@ -360,7 +360,7 @@ def test_a_peer_consultant_hides_a_comment_with_a_reason(client, world):
     db.session.refresh(comment)
     assert comment.is_hidden and comment.hidden_reason == "Banning"
     (event,) = audit("comment.hidden")
-    assert (event.actor_id, event.reason) == (world.peer_a.id, "Banning")
+    assert (event.actor_id, event.reason, event.why) == (world.peer_a.id, None, "Banning")
     # The audit log is readable by peer consultants and staff, not by members.
     assert "Banning" in peer.get(f"/groups/{world.group_a.id}/moderation").get_data(as_text=True)
     assert "Banning" in peer.get(f"/groups/{world.group_a.id}/audit").get_data(as_text=True)
@@ -393,7 +393,7 @@ def test_escalation_to_staff(client, world):
     db.session.refresh(comment)
     assert comment.is_hidden and comment.hidden_reason == "Personangrep."
     assert "proposals.case_decided" in kinds_for(world.peer_a)
-    assert audit("case.escalated")[0].reason == "Jeg er usikker."
+    assert audit("case.escalated")[0].why == "Jeg er usikker."
 
 
 def test_the_moderation_panel_has_unique_ids_and_a_label_for_every_field(client, world):
@@ -479,7 +479,7 @@ def test_a_peer_consultant_restores_a_reported_proposal(client, world):
     db.session.refresh(proposal)
     assert not proposal.is_hidden
     (event,) = audit("proposal.restored")
-    assert (event.actor_id, event.reason) == (world.peer_a.id, "Ikke spam.")
+    assert (event.actor_id, event.reason, event.why) == (world.peer_a.id, None, "Ikke spam.")
 
 
 def test_script_in_translations_reports_messages_and_reasons_is_inert(client, world):

@@ -81,3 +81,46 @@ def test_a_truncated_jpeg_is_refused():
     with pytest.raises(PhotoError) as error:
         prepare_photo(io.BytesIO(data[: len(data) // 2]))
     assert error.value.code == "corrupt"
+
+
+def test_the_pixel_limit_is_what_a_phone_photo_needs():
+    """The review's file: 6300 x 6300 (just under the old 40 MP), now refused; 24 MP passes."""
+    from pb.proposals.photos import MAX_PIXELS
+
+    assert MAX_PIXELS == 24_000_000
+    with pytest.raises(PhotoError) as error:
+        prepare_photo(encoded(Image.new("RGB", (6300, 6300), "green"), "PNG"))
+    assert error.value.code == "too_large"
+    with pytest.raises(PhotoError):
+        prepare_photo(encoded(Image.new("RGB", (5000, 4801), "green"), "PNG"))
+    photo = prepare_photo(encoded(Image.new("RGB", (6000, 4000), "green"), "JPEG"))
+    with Image.open(io.BytesIO(photo.full)) as full:
+        assert full.size == (1600, 1067)
+
+
+def test_a_worker_re_encodes_one_upload_at_a_time(monkeypatch):
+    import threading
+    import time
+
+    from pb.proposals import photos
+
+    inside, most = [0], [0]
+    real = photos._reencode
+
+    def counted(data):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.05)
+        try:
+            return real(data)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(photos, "_reencode", counted)
+    data = encoded(Image.new("RGB", (800, 600), "blue"), "JPEG").getvalue()
+    threads = [threading.Thread(target=prepare_photo, args=(io.BytesIO(data),)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1

@@ -1,0 +1,120 @@
+"""The one change ever made to existing audit events (migration 0007): member-written text moves
+out of the append-only log into notes that deletion can blank; staff's reasons stay; the move is
+itself logged; and the log is append-only again afterwards. Runs on SQLite and PostgreSQL."""
+
+import json
+import os
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from pb.extensions import db
+from tests.conftest import _postgres_admin_url, make_test_app
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    if os.environ.get("TEST_DATABASE", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"fellespott_migrate_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_member_text_moves_out_of_the_log_and_staff_text_stays(empty_database_url):
+    from flask_migrate import upgrade
+
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="0006_collective_payouts")
+        now = datetime(2026, 11, 1, 12, 0)
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(
+                text("INSERT INTO programme (id, name, created_at) VALUES (1, 'P', :now)"),
+                {"now": now},
+            )
+            run(
+                text(
+                    'INSERT INTO "group" (id, programme_id, name, description, created_at) '
+                    "VALUES (1, 1, 'G', '', :now)"
+                ),
+                {"now": now},
+            )
+            for user_id, name in ((1, "staff"), (2, "peer")):
+                run(
+                    text(
+                        "INSERT INTO user_account (id, username, display_name, password_hash, "
+                        "session_token, is_demo, created_at) "
+                        "VALUES (:id, :name, :name, '!', 'x', false, :now)"
+                    ),
+                    {"id": user_id, "name": name, "now": now},
+                )
+            for user_id, role in ((1, "staff"), (2, "peer")):
+                run(
+                    text(
+                        "INSERT INTO membership (group_id, user_id, role, joined_at) "
+                        "VALUES (1, :id, :role, :now)"
+                    ),
+                    {"id": user_id, "role": role, "now": now},
+                )
+            events = [
+                (2, "comment.restored", "The peer's own words", {}),
+                (1, "case.decided", "Staff's decision", {"outcome": "hidden"}),
+                (2, "proposal.created", None, {"title": "A member's title", "cost": 5}),
+                (None, "comment.auto_hidden", None, {"reports": 3}),
+            ]
+            for actor, action, reason, details in events:
+                run(
+                    text(
+                        "INSERT INTO audit_event (created_at, actor_id, group_id, action, "
+                        "reason, details) VALUES (:now, :actor, 1, :action, :reason, :details)"
+                    ),
+                    {
+                        "now": now,
+                        "actor": actor,
+                        "action": action,
+                        "reason": reason,
+                        "details": json.dumps(details),
+                    },
+                )
+        upgrade(revision="heads")
+        with db.engine.begin() as connection:
+            rows = {
+                row.action: row
+                for row in connection.execute(
+                    text("SELECT id, action, reason, details FROM audit_event ORDER BY id")
+                )
+            }
+            notes = connection.execute(
+                text("SELECT event_id, author_id, text FROM audit_note")
+            ).all()
+
+        def details(action):
+            value = rows[action].details
+            return json.loads(value) if isinstance(value, str) else value
+
+        restored = rows["comment.restored"]
+        assert restored.reason is None
+        assert [tuple(n) for n in notes] == [(restored.id, 2, "The peer's own words")]
+        assert rows["case.decided"].reason == "Staff's decision"
+        assert details("case.decided") == {"outcome": "hidden"}
+        assert details("proposal.created") == {"cost": 5}
+        assert details("comment.auto_hidden") == {"reports": 3}
+        assert details("audit.member_text_moved")["events_changed"] == 2
+        assert details("audit.member_text_moved")["reasons_moved_to_notes"] == 1
+        # Append-only again.
+        with pytest.raises(DBAPIError), db.engine.begin() as connection:
+            connection.execute(text("UPDATE audit_event SET reason = 'x'"))
+        with pytest.raises(DBAPIError), db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM audit_event"))
+        db.engine.dispose()
