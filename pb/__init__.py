@@ -12,6 +12,7 @@ from pb.config import ROOT, load_config
 from pb.extensions import babel, csrf, db, htmx, limiter, login, migrate
 from pb.i18n import LANGUAGES, select_locale, text_direction, warn_about_unsupported_lang
 from pb.ids import BoundedIntegerConverter
+from pb.proposals.photos import MAX_BYTES as PHOTO_MAX_BYTES
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -136,7 +137,12 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     def error_page(status: int, title: str, message: str):
-        return render_template("errors/error.html", title=title, message=message), status
+        from pb.web import same_site_referrer
+
+        page = render_template(
+            "errors/error.html", title=title, message=message, back_url=same_site_referrer()
+        )
+        return page, status
 
     @app.errorhandler(404)
     def not_found(_error):
@@ -207,6 +213,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         bidi=bidi,
+        photo_max_bytes=PHOTO_MAX_BYTES,
         voting_status=voting_status,
         languages=LANGUAGES,
         text_direction=text_direction,

@@ -22,7 +22,8 @@ def register(app: Flask) -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo programme (safe to run again) and print the demo log-ins."""
-    from pb.demo import DEMO_PASSWORD, DemoRefused, demo_logins, seed_demo
+    from pb.codes import pretty_code
+    from pb.demo import DEMO_PASSWORD, DemoRefused, demo_invites, demo_logins, seed_demo
 
     try:
         added = seed_demo()
@@ -38,6 +39,9 @@ def seed_demo_command() -> None:
                 f" (or: flask --app pb totp {login.username})"
             )
         click.echo(line)
+    click.echo("\nJoin a group as a new member with its invite code (at /join):")
+    for group_name, code in demo_invites():
+        click.echo(f"  {pretty_code(code)}  {group_name}")
 
 
 @click.command("totp")

@@ -55,8 +55,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "TRUST_PROXY_HEADERS": env_flag("TRUST_PROXY_HEADERS"),
         # Re-encoded proposal photos; served only through a view that checks group access.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads")),
-        # A request body above this is refused before it is read (a photo may be 5 MB).
-        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # A request body above this is refused before it is read. A photo may be 5 MB; a larger
+        # one (phones take up to about 15 MB) still reaches the form, which refuses it beside
+        # the field and keeps everything else that was typed.
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

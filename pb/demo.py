@@ -14,7 +14,7 @@ from pb.accounts.models import User
 from pb.accounts.passwords import hash_password
 from pb.audit.services import record
 from pb.extensions import db
-from pb.groups.models import Child, Group, Household, Membership, Programme, ProgrammeRole
+from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
 from pb.money import ORE_PER_KRONE
 from pb.payouts.services import add_allocation
 from pb.timeutil import utcnow
@@ -277,4 +277,34 @@ def seed_demo() -> bool:
     )
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
+    demo_invites()
     return True
+
+
+def demo_invites() -> list[tuple[str, str]]:
+    """(group name, invite code): one member invite that works now for each demo group, made
+    again by the group's first staff member when the last one has expired."""
+    from pb.groups.services import create_invite
+
+    invites = []
+    programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
+    if programme is None:
+        return invites
+    now = utcnow()
+    for demo_group in programme.groups:
+        usable = [
+            i
+            for i in db.session.scalars(
+                select(Invite).where(
+                    Invite.group_id == demo_group.id,
+                    Invite.role == "member",
+                    Invite.household_id.is_(None),
+                )
+            )
+            if i.is_usable(now)
+        ]
+        if not usable:
+            staff = next(m.user for m in demo_group.memberships if m.role == "staff")
+            usable = [create_invite(demo_group, actor=staff)]
+        invites.append((demo_group.name, usable[0].code))
+    return invites

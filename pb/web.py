@@ -21,6 +21,17 @@ def safe_next(default_endpoint: str = "groups.home", **values) -> str:
     return url_for(default_endpoint, **values)
 
 
+def same_site_referrer() -> str | None:
+    """The page the person came from, if it is on this site: where an error page leads back."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    path = referrer.path or ""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return path + (f"?{referrer.query}" if referrer.query else "")
+
+
 def redirect_next(default_endpoint: str = "groups.home", **values):
     return redirect(safe_next(default_endpoint, **values), code=303)
 

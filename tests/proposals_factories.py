@@ -32,7 +32,29 @@ def make_round(world, phase: str = "ideas", *, group=None, actor=None, **setting
         "counting_rule": "mes",
         **settings,
     }
-    return services.create_round(group or world.group_a, actor=actor or world.staff_a, **values)
+    group = group or world.group_a
+    _fund_for(world, group, values["amount_ore"])
+    return services.create_round(group, actor=actor or world.staff_a, **values)
+
+
+def _fund_for(world, group, amount_ore: int) -> None:
+    """Opening a round earmarks its money: give the pot what the round needs, if it lacks it."""
+    from datetime import date
+
+    from pb.payouts import services as payouts
+
+    pot = payouts.pot_for_group(group)
+    missing = amount_ore - (pot.available_ore if pot is not None else 0)
+    if missing > 0:
+        payouts.allocate(
+            group,
+            actor=world.lead,
+            amount_ore=missing,
+            funder="Kommunen",
+            purpose="Runder",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2027, 12, 31),
+        )
 
 
 def make_proposal(budget_round, author, **fields):

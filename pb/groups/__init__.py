@@ -11,6 +11,7 @@ bp.add_url_rule(
     "/programmes/<int:programme_id>", view_func=views.programme_page, methods=["GET", "POST"]
 )
 bp.add_url_rule("/groups/<int:group_id>", view_func=views.group_page)
+bp.add_url_rule("/groups/<int:group_id>/members", view_func=views.members_page)
 bp.add_url_rule("/groups/<int:group_id>/invites", view_func=views.invites, methods=["GET", "POST"])
 bp.add_url_rule("/groups/<int:group_id>/invites/<int:invite_id>", view_func=views.invite_page)
 bp.add_url_rule("/groups/<int:group_id>/invites/<int:invite_id>/qr.svg", view_func=views.invite_qr)

@@ -1,3 +1,5 @@
+import io
+
 import segno
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from pb.extensions import db
 from pb.groups import forms, services
 from pb.groups.access import group_access, programme_access, require
 from pb.groups.models import Household, Invite, Membership
+from pb.groups.overview import waiting_for
 from pb.ids import whole_number
 from pb.web import render_page_or_partial, see_other
 
@@ -42,15 +45,53 @@ def programme_page(programme_id: int):
 
 @login_required
 def group_page(group_id: int):
+    """The group as it is now: what waits for me, and the rounds that are open."""
+    from pb.proposals.services import open_rounds_for
+    from pb.voting.services import ballot_of, is_on_roll, round_phase
+
     access = group_access(group_id)
+    rounds = [
+        {
+            "round": budget_round,
+            "phase": round_phase(budget_round),
+            "on_roll": is_on_roll(budget_round, current_user),
+            "voted": ballot_of(budget_round, current_user) is not None,
+        }
+        for budget_round in open_rounds_for(access.group)
+    ]
+    return render_template(
+        "groups/group.html",
+        access=access,
+        waiting=waiting_for(access, current_user),
+        rounds=rounds,
+        member_count=len(access.group.memberships),
+    )
+
+
+@login_required
+def members_page(group_id: int):
+    """The group's members, searchable by name; htmx swaps in only the list as one types."""
+    access = group_access(group_id)
+    query = (request.args.get("q") or "").strip()[:60]
     members = members_of(access.group)
+    if query:
+        members = [m for m in members if query.casefold() in user_label(m.user).casefold()]
     resettable = set()
     if access.can_moderate:
         refused = accounts.reset_code_problems(current_user, [m.user for m in members])
         resettable = {m.id for m in members if m.user_id not in refused}
-    return render_template(
-        "groups/group.html", access=access, members=members, resettable=resettable
+    return render_page_or_partial(
+        "groups/members.html",
+        "groups/_member_list.html",
+        access=access,
+        members=members,
+        resettable=resettable,
+        query=query,
     )
+
+
+def user_label(user) -> str:
+    return user.display_name if user is not None and user.display_name else ""
 
 
 def members_of(group) -> list[Membership]:
@@ -124,9 +165,15 @@ def invite_qr(group_id: int, invite_id: int):
     require(access.can_moderate)
     invite = _invite_in_group(access, invite_id)
     link = url_for("accounts.join", code=invite.code, _external=True)
-    svg = segno.make(link, error="m").svg_inline(scale=6, dark="#1b1b1b", light="#ffffff")
+    # A standalone SVG file, with its namespace: an <img> refuses segno's inline fragment.
+    out = io.BytesIO()
+    segno.make(link, error="m").save(
+        out, kind="svg", scale=6, dark="#1b1b1b", light="#ffffff", xmldecl=False
+    )
     return Response(
-        svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=300"}
+        out.getvalue(),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=300"},
     )
 
 
@@ -202,7 +249,7 @@ def change_role(group_id: int, membership_id: int):
     form.role.choices = [("member", _("Member")), ("peer", _("Peer consultant"))]
     if not form.validate_on_submit() or membership.role == "staff":
         flash(_("Choose member or peer consultant."), "error")
-        return see_other(".group_page", group_id=group_id)
+        return see_other(".members_page", group_id=group_id)
     services.change_role(membership, form.role.data, actor=current_user)
     flash(
         _(
@@ -212,7 +259,7 @@ def change_role(group_id: int, membership_id: int):
         ),
         "success",
     )
-    return see_other(".group_page", group_id=group_id)
+    return see_other(".members_page", group_id=group_id)
 
 
 @login_required

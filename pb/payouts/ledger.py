@@ -22,12 +22,14 @@ class LedgerError(Exception):
 
 @dataclass(frozen=True)
 class PotBalances:
-    """Derived from the ledger entries, never stored: allocated = available + reserved + paid."""
+    """Derived from the ledger entries, never stored:
+    allocated = available + earmarked + reserved + paid."""
 
     allocated: int
     available: int
     reserved: int
     paid: int
+    earmarked: int = 0
 
     @property
     def share_left(self) -> float:
@@ -89,6 +91,7 @@ def balances(pot: Pot) -> PotBalances:
         available=int(sums.get("available") or 0),
         reserved=int(sums.get("reserved") or 0),
         paid=int(sums.get("paid") or 0),
+        earmarked=int(sums.get("earmarked") or 0),
     )
 
 
@@ -101,6 +104,7 @@ def post(
     memo: str = "",
     payout_request=None,
     idempotency_key: str | None = None,
+    budget_round=None,
 ) -> LedgerTransaction:
     """Write one balanced transaction and keep the cached balance in step, in the caller's
     transaction. The UPDATE is atomic and the CHECK on pot.available_ore refuses an overdraft."""
@@ -112,6 +116,7 @@ def post(
         memo=memo[:200],
         created_by_id=actor.id,
         payout_request_id=getattr(payout_request, "id", None),
+        budget_round_id=getattr(budget_round, "id", None),
         idempotency_key=idempotency_key,
     )
     db.session.add(transaction)
@@ -252,14 +257,20 @@ def ledger_problems() -> list[str]:
                 f"pot {pot.id}: cached available {pot.available_ore} øre, "
                 f"ledger says {derived.available} øre"
             )
-        for account in ("available", "reserved", "paid"):
+        for account in ("available", "earmarked", "reserved", "paid"):
             if getattr(derived, account) < 0:
                 problems.append(
                     f"pot {pot.id}: {account} is negative ({getattr(derived, account)} øre)"
                 )
-        if derived.available + derived.reserved + derived.paid != derived.allocated:
-            problems.append(f"pot {pot.id}: paid + reserved + available ≠ allocated")
+        if (
+            derived.available + derived.earmarked + derived.reserved + derived.paid
+            != derived.allocated
+        ):
+            problems.append(f"pot {pot.id}: paid + reserved + earmarked + available ≠ allocated")
     problems.extend(_payout_problems())
+    from pb.payouts.earmarks import earmark_problems
+
+    problems.extend(earmark_problems())
     return problems
 
 

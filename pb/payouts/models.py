@@ -17,9 +17,10 @@ from pb.timeutil import utcnow
 # The pot's ledger accounts. Every transaction moves money between them and sums to zero:
 #   funding   — what funders gave; goes negative as money comes in
 #   available — free to spend
+#   earmarked — set aside for a budget round's winners (see pb/payouts/earmarks.py)
 #   reserved  — approved, not yet paid
 #   paid      — gone to recipients
-LEDGER_ACCOUNTS = ("funding", "available", "reserved", "paid")
+LEDGER_ACCOUNTS = ("funding", "available", "earmarked", "reserved", "paid")
 
 
 class Pot(db.Model):
@@ -78,6 +79,8 @@ class LedgerTransaction(db.Model):
     payout_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("payout_request.id"), index=True
     )
+    # The budget round whose earmark this movement sets aside, uses or gives back, if any.
+    budget_round_id: Mapped[int | None] = mapped_column(ForeignKey("budget_round.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -89,7 +92,8 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         CheckConstraint("amount_ore <> 0", name="amount_not_zero"),
         CheckConstraint(
-            "account IN ('funding', 'available', 'reserved', 'paid')", name="known_account"
+            "account IN ('funding', 'available', 'earmarked', 'reserved', 'paid')",
+            name="known_account",
         ),
     )
 

@@ -23,6 +23,13 @@ from pb.payouts.models import (
     Pot,
 )
 
+# The share-of-the-pot bar, left to right: what is gone, promised, set aside, and still free.
+SHARE_COLOURS = (
+    ("paid", "#555"),
+    ("reserved", "#b7791f"),
+    ("earmarked", "#6b4c9a"),
+    ("available", "#0b5d4b"),
+)
 KIND_COLOURS = {"collective": "#0b5d4b", "conditional": "#b7791f", "unconditional": "#3a6ea5"}
 CATEGORY_COLOURS = dict(
     zip(
@@ -244,11 +251,7 @@ def charts(pot: Pot) -> dict:
     share = Chart(width=320, height=28)
     if totals.allocated:
         x = 0.0
-        for account, colour in (
-            ("paid", "#555"),
-            ("reserved", "#b7791f"),
-            ("available", "#0b5d4b"),
-        ):
+        for account, colour in SHARE_COLOURS:
             amount = getattr(totals, account)
             w = 320 * amount / totals.allocated
             if w > 0:
@@ -268,6 +271,7 @@ def charts(pot: Pot) -> dict:
         ),
         "share": share,
         "share_left_percent": round(100 * totals.share_left),
+        "share_legend": [(a, c) for a, c in SHARE_COLOURS if getattr(totals, a)],
     }
 
 
@@ -290,6 +294,7 @@ CSV_COLUMNS = [
     "payment_method",
     "household_id",
     "memo",
+    "round_id",
 ]
 
 
@@ -343,6 +348,7 @@ def ledger_csv(pots: list[Pot]) -> str:
                 (payout.payment_method or "") if payout else "",
                 (payout.household_id or "") if payout else "",
                 _safe(transaction.memo),
+                transaction.budget_round_id or "",
             ]
         )
     return out.getvalue()

@@ -22,6 +22,7 @@ from pb.groups.models import Household, Membership
 from pb.idempotency import client_key, server_key
 from pb.notifications.services import notify, register_kind
 from pb.payouts import policy as tiers
+from pb.payouts.earmarks import round_of
 from pb.payouts.ledger import LedgerError, lock_pot, post, pot_for_group
 from pb.payouts.models import (
     PAYMENT_METHODS,
@@ -485,19 +486,24 @@ def decide(
             verdict=decision.verdict,
             tier=fresh.tier,
         )
+        budget_round = round_of(fresh)
         if result == "approved":
-            if pot.available_ore < fresh.amount_ore:
+            # A round's winner was paid for when the round opened: it draws on the earmark.
+            source = "earmarked" if budget_round is not None else "available"
+            if source == "available" and pot.available_ore < fresh.amount_ore:
                 raise PayoutError("not_enough_money")
             post(
                 pot,
                 kind="reserve",
                 actor=actor,
-                moves={"available": -fresh.amount_ore, "reserved": fresh.amount_ore},
+                moves={source: -fresh.amount_ore, "reserved": fresh.amount_ore},
                 memo=fresh.title,
                 payout_request=fresh,
+                budget_round=budget_round,
             )
             fresh.state = "approved"
         elif result == "rejected":
+            _give_back_earmark(pot, fresh, budget_round, actor)
             fresh.state = "rejected"
         if result:
             fresh.decided_at = utcnow()
@@ -517,6 +523,21 @@ def decide(
 
     _commit_or_explain(write, PayoutDecision, idempotency_key)
     return request
+
+
+def _give_back_earmark(pot, request: PayoutRequest, budget_round, actor) -> None:
+    """A round's winner that will not be paid: its earmarked money goes back to "available"."""
+    if budget_round is None:
+        return
+    post(
+        pot,
+        kind="earmark_release",
+        actor=actor,
+        moves={"earmarked": -request.amount_ore, "available": request.amount_ore},
+        memo=request.title,
+        payout_request=request,
+        budget_round=budget_round,
+    )
 
 
 def _title(request: PayoutRequest) -> str:
@@ -596,6 +617,8 @@ def cancel(
             raise PayoutError("not_staff")
         if fresh.state not in ("draft", "requested", "approved"):
             raise PayoutError("already_paid" if fresh.state == "paid" else "not_open")
+        if fresh.state == "requested":
+            _give_back_earmark(pot, fresh, round_of(fresh), actor)
         if fresh.state == "approved":
             left = fresh.amount_ore - paid_so_far(fresh)
             if left:

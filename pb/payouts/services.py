@@ -10,6 +10,7 @@ from pb.payouts.complaints import (
     may_complain,
     open_complaints,
 )
+from pb.payouts.earmarks import EarmarkError, earmark_round, release_round_rest
 from pb.payouts.ledger import (
     LedgerError,
     PotBalances,
@@ -46,6 +47,7 @@ from pb.payouts.requests import (
 )
 
 __all__ = [
+    "EarmarkError",
     "LedgerError",
     "PayoutError",
     "PotBalances",
@@ -64,6 +66,7 @@ __all__ = [
     "decide",
     "decide_complaint",
     "decision_problem",
+    "earmark_round",
     "ends_soon_notice",
     "file_complaint",
     "involved_ids",
@@ -80,6 +83,7 @@ __all__ = [
     "post",
     "pot_for_group",
     "recipient_ids",
+    "release_round_rest",
     "run_schedules",
     "save_policy",
     "submit_draft",

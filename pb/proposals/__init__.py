@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("proposals", __name__)
 
-from pb.proposals import personal_data, views  # noqa: E402, F401
+from pb.proposals import personal_data, views, waiting  # noqa: E402, F401
 
 ROUND = "/groups/<int:group_id>/rounds/<int:round_id>"
 PROPOSAL = ROUND + "/proposals/<int:proposal_id>"
@@ -53,8 +53,16 @@ def _too_large(_error):
     from flask import render_template
     from flask_babel import gettext as _
 
-    message = _("The photo is too large. Choose one under 5 MB.")
-    return render_template("errors/error.html", title=_("Too large"), message=message), 413
+    from pb.web import same_site_referrer
+
+    message = _(
+        "The photo is far too large to send (more than 20 MB). Choose one under 5 MB. "
+        "Go back: what you typed may still be in the form."
+    )
+    page = render_template(
+        "errors/error.html", title=_("Too large"), message=message, back_url=same_site_referrer()
+    )
+    return page, 413
 
 
 @bp.record_once

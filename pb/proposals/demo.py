@@ -7,6 +7,7 @@ from datetime import timedelta
 from pb.audit.services import record
 from pb.extensions import db
 from pb.money import ORE_PER_KRONE
+from pb.payouts.earmarks import earmark_round
 from pb.proposals.models import (
     BudgetRound,
     Comment,
@@ -17,7 +18,9 @@ from pb.proposals.models import (
 )
 from pb.timeutil import utcnow
 
-AMOUNT_KRONER = 1_000_000
+# Less than the eight proposals cost together (906,700): the budget bites, so voters must choose.
+AMOUNT_KRONER = 600_000
+IDEAS_AMOUNT_KRONER = 150_000
 
 # (author, title, description, category, estimated kroner, confirmed kroner)
 PROPOSALS = [
@@ -180,6 +183,7 @@ def seed_proposals_demo(groups_by_name: dict, users_by_username: dict, lead) -> 
     )
     db.session.add(budget_round)
     db.session.flush()
+    earmark_round(budget_round, actor=staff)
     record("round.created", actor=staff, group=group, subject=budget_round)
 
     members = _members(group)
@@ -256,7 +260,62 @@ def seed_proposals_demo(groups_by_name: dict, users_by_username: dict, lead) -> 
                 )
             )
     db.session.flush()
+    _seed_ideas_round(group, staff, users_by_username, now)
     return budget_round
+
+
+def _seed_ideas_round(group, staff, users_by_username, now) -> BudgetRound:
+    """A round still collecting ideas, so that a new member can propose something at once."""
+    ideas = BudgetRound(
+        group_id=group.id,
+        title="Vinter: ideer til neste steg",
+        amount_ore=IDEAS_AMOUNT_KRONER * ORE_PER_KRONE,
+        languages=["nb", "ar", "so", "ti"],
+        ideas_start_at=now - timedelta(days=3),
+        review_starts_at=now + timedelta(days=18),
+        voting_starts_at=now + timedelta(days=25),
+        voting_ends_at=now + timedelta(days=35),
+        followup_starts_at=now + timedelta(days=50),
+        ballot_format="approval",
+        counting_rule="mes",
+        proposal_limit=3,
+        report_threshold=3,
+        created_by_id=staff.id,
+        created_at=now - timedelta(days=3),
+    )
+    db.session.add(ideas)
+    db.session.flush()
+    earmark_round(ideas, actor=staff)
+    record("round.created", actor=staff, group=group, subject=ideas)
+    author = users_by_username["sunniva.peer"]
+    proposal = Proposal(
+        round_id=ideas.id,
+        author_id=author.id,
+        title="Glattkjøringskurs i januar",
+        description="Et kurs på glattkjøringsbanen før vi tar førerprøven om vinteren.",
+        category="driving_licence",
+        language="nb",
+        estimated_cost_ore=60_000 * ORE_PER_KRONE,
+        status="submitted",
+        created_at=now - timedelta(days=1),
+        updated_at=now - timedelta(days=1),
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    db.session.add(
+        ProposalVersion(
+            proposal_id=proposal.id,
+            number=1,
+            title=proposal.title,
+            description=proposal.description,
+            category=proposal.category,
+            estimated_cost_ore=proposal.estimated_cost_ore,
+            edited_by_id=author.id,
+            created_at=proposal.created_at,
+        )
+    )
+    record("proposal.created", actor=author, group=group, subject=proposal)
+    return ideas
 
 
 def _members(group) -> set:

@@ -95,6 +95,9 @@ class RoundForm(FlaskForm):
     ranking_top_k = _count(_l("Ranking: how many to rank"), 1, 50, required_field=False)
     proposal_limit = _count(_l("Proposals per member"), 1, 20, default=3)
     report_threshold = _count(_l("Reports before something is hidden"), 1, 50, default=3)
+    complete_unvoted = BooleanField(
+        _l("Money left at the end may buy proposals that nobody voted for"), default=False
+    )
 
     # Set by the view: the pot's available money, when the group has a pot.
     available_ore: int | None = None
@@ -137,6 +140,7 @@ class RoundForm(FlaskForm):
             "ranking_top_k": self.ranking_top_k.data,
             "proposal_limit": self.proposal_limit.data,
             "report_threshold": self.report_threshold.data,
+            "complete_unvoted": bool(self.complete_unvoted.data),
         }
 
 

@@ -90,6 +90,8 @@ class BudgetRound(db.Model):
     ranking_top_k: Mapped[int | None]
     proposal_limit: Mapped[int] = mapped_column(default=3)
     report_threshold: Mapped[int] = mapped_column(default=3)
+    # May money left at the end buy proposals nobody voted for? Staff choose; off unless asked.
+    complete_unvoted: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

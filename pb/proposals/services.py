@@ -64,6 +64,10 @@ MESSAGES = {
     "same_proposal": _l("Choose another proposal to merge into."),
     "already_reported": _l("You have already reported this."),
     "staff_decided": _l("Staff have decided this, so only staff can change it."),
+    "round_no_pot": _l(
+        "This group has no money in its pot yet. The programme lead adds an allocation first."
+    ),
+    "round_not_enough_money": _l("The pot does not have that much money available."),
     "appeal_open": _l("An appeal about this is already waiting for staff."),
     "appeal_decided": _l("Staff have already decided an appeal about this decision."),
     "case_decided": _l("This case is already decided."),
@@ -91,9 +95,18 @@ def default_amount_ore(group: Group) -> int | None:
 
 
 def create_round(group: Group, *, actor, **settings) -> BudgetRound:
+    """Open a round, and set its money aside in the pot's ledger in the same transaction, so
+    that no other round or payout can promise it again."""
+    from pb.payouts.services import EarmarkError, earmark_round
+
     budget_round = BudgetRound(group_id=group.id, created_by_id=actor.id, **settings)
     db.session.add(budget_round)
     db.session.flush()
+    try:
+        earmark_round(budget_round, actor=actor)
+    except EarmarkError as error:
+        db.session.rollback()
+        raise ProposalError(f"round_{error.code}") from error
     record(
         "round.created",
         actor=actor,
@@ -161,13 +174,22 @@ def rounds_for_group(group: Group) -> list[BudgetRound]:
     )
 
 
-def open_round_for(group: Group) -> BudgetRound | None:
-    """The newest round that has not reached follow-up: the one the phase banner shows."""
+# Which open round matters most to a member now: one to vote in, then one to propose in.
+_PHASE_URGENCY = {"voting": 0, "ideas": 1, "review": 2, "results": 3}
+
+
+def open_rounds_for(group: Group) -> list[BudgetRound]:
+    """The rounds that have not reached follow-up, the most pressing first (voting, then
+    ideas, review and results), newest first within a phase."""
     now = utcnow()
-    for budget_round in rounds_for_group(group):
-        if budget_round.phase_at(now) != "followup":
-            return budget_round
-    return None
+    rounds = [r for r in rounds_for_group(group) if r.phase_at(now) != "followup"]
+    return sorted(rounds, key=lambda r: _PHASE_URGENCY[r.phase_at(now)])
+
+
+def open_round_for(group: Group) -> BudgetRound | None:
+    """The round the group's phase banner shows: the most pressing open one."""
+    rounds = open_rounds_for(group)
+    return rounds[0] if rounds else None
 
 
 def ballot_proposals(budget_round: BudgetRound) -> list[Proposal]:

@@ -6,9 +6,10 @@ from pb.proposals import labels, services
 from pb.timeutil import utcnow
 
 
-def phase_banner(group) -> dict | None:
-    """The open round of a group, its phase and how long the phase has left."""
-    budget_round = services.open_round_for(group)
+def phase_banner(group, budget_round=None) -> dict | None:
+    """A round's phase and how long the phase has left: the round a page is about, or else the
+    group's open round."""
+    budget_round = budget_round or services.open_round_for(group)
     if budget_round is None:
         return None
     now = utcnow()

@@ -73,9 +73,15 @@ def new_round(group_id: int):
         form.voting_ends_on.data = today + timedelta(days=28)
         form.followup_starts_on.data = today + timedelta(days=35)
     if form.validate_on_submit():
-        budget_round = services.create_round(access.group, actor=current_user, **form.settings())
-        flash(_("The round is open for ideas."), "success")
-        return see_other(".round_page", group_id=group_id, round_id=budget_round.id)
+        try:
+            budget_round = services.create_round(
+                access.group, actor=current_user, **form.settings()
+            )
+        except ProposalError as error:
+            form.amount.errors.append(_error_text(error))
+        else:
+            flash(_("The round is open for ideas."), "success")
+            return see_other(".round_page", group_id=group_id, round_id=budget_round.id)
     return render_template("proposals/round_form.html", access=access, form=form)
 
 

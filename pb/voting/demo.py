@@ -56,6 +56,7 @@ def seed_voting_demo(groups_by_name: dict, users_by_username: dict, lead) -> Bud
     )
     db.session.add(spring)
     db.session.flush()
+    payouts.earmark_round(spring, actor=staff[0])
     members = db.session.scalars(
         select(Membership).where(
             Membership.group_id == group.id, Membership.role.in_(services.VOTING_ROLES)

@@ -2,7 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField, TextAreaField
 
+from pb.forms import max_length, optional
 from pb.ids import whole_number
 
 BALLOT_MESSAGES = {
@@ -40,6 +42,18 @@ FORMAT_EXPLANATIONS = {
 
 class BallotForm(FlaskForm):
     """Only the CSRF token: the choices are read by read_choices()."""
+
+
+class CountForm(FlaskForm):
+    """ "Close and count": a second look before the count, with a reason when it is early."""
+
+    reason = TextAreaField(
+        _l("Why close voting before its end? Members will read this."),
+        validators=[optional(), max_length(1000)],
+    )
+    complete_unvoted = BooleanField(
+        _l("Money left at the end may buy proposals that nobody voted for")
+    )
 
 
 def read_choices(budget_round, form) -> list[str] | dict[str, str]:

@@ -286,8 +286,12 @@ def scores_of(budget_round: BudgetRound, ballots: list[Ballot]) -> dict[str, int
     return scores
 
 
-def build_election(budget_round: BudgetRound, ballots: list[Ballot]) -> Election:
-    costs = {str(p.id): p.ballot_cost_ore for p in ballot_proposals(budget_round)}
+def build_election(
+    budget_round: BudgetRound, ballots: list[Ballot], proposals: list[Proposal] | None = None
+) -> Election:
+    """The round as the tally engine sees it; `proposals`, when given, are the ones counted."""
+    chosen = ballot_proposals(budget_round) if proposals is None else proposals
+    costs = {str(p.id): p.ballot_cost_ore for p in chosen}
     raw = [
         {str(k): v for k, v in b.choices.items()}
         if isinstance(b.choices, dict)
@@ -307,9 +311,22 @@ def _finish(commit: bool) -> None:
         db.session.flush()
 
 
-def count_round(budget_round: BudgetRound, *, actor=None, commit: bool = True) -> RoundResult:
+def closes_early(budget_round: BudgetRound) -> bool:
+    """Counting now would close voting before the end the members were told."""
+    return round_phase(budget_round) == "voting" and budget_round.voting_ends_at > utcnow()
+
+
+def count_round(
+    budget_round: BudgetRound,
+    *,
+    actor=None,
+    commit: bool = True,
+    reason: str | None = None,
+    complete_unvoted: bool | None = None,
+) -> RoundResult:
     """Close voting (if it is still open) and count with the round's rule. With no actor, the
-    schedule counts a round whose voting time is over."""
+    schedule counts a round whose voting time is over. Staff may settle, just before counting,
+    whether proposals nobody voted for may be bought; `reason` says why voting closed early."""
     from pb.proposals import services as proposals
 
     existing = db.session.scalar(select(RoundResult).where(RoundResult.round_id == budget_round.id))
@@ -318,6 +335,15 @@ def count_round(budget_round: BudgetRound, *, actor=None, commit: bool = True) -
     phase = round_phase(budget_round)
     if phase in ("ideas", "review"):
         raise BallotError("not_voted_yet")
+    if complete_unvoted is not None and complete_unvoted != budget_round.complete_unvoted:
+        budget_round.complete_unvoted = complete_unvoted
+        record(
+            "round.setting_changed",
+            actor=actor,
+            group=budget_round.group,
+            subject=budget_round,
+            complete_unvoted=complete_unvoted,
+        )
     if phase == "voting":
         if actor is None:
             raise BallotError("not_closed")
@@ -325,17 +351,30 @@ def count_round(budget_round: BudgetRound, *, actor=None, commit: bool = True) -
     ballots = db.session.scalars(
         select(Ballot).where(Ballot.round_id == budget_round.id).order_by(Ballot.id)
     ).all()
-    outcome = tally(build_election(budget_round, ballots), _rule_name(budget_round))
-    by_id = {str(p.id): p for p in ballot_proposals(budget_round)}
+    scores = scores_of(budget_round, ballots)
+    on_ballot = ballot_proposals(budget_round)
+    # Unless the round allows it, a proposal nobody voted for is not in the count at all: it can
+    # neither be bought with money left over nor keep the count raising everyone's share.
+    counted = [p for p in on_ballot if budget_round.complete_unvoted or scores[str(p.id)] > 0]
+    selected, trace = [], []
+    if counted:
+        outcome = tally(build_election(budget_round, ballots, counted), _rule_name(budget_round))
+        selected, trace = [int(i) for i in outcome.selected], _plain(list(outcome.trace))
+    trace += [
+        {"kind": "NotCountedStep", "project": str(p.id), "selected": False, "phase": "setting"}
+        for p in on_ballot
+        if p not in counted
+    ]
+    by_id = {str(p.id): p for p in on_ballot}
     result = existing or RoundResult(round_id=budget_round.id)
-    result.rule = outcome.rule
-    result.selected = [int(i) for i in outcome.selected]
-    result.scores = scores_of(budget_round, ballots)
-    result.trace = _plain(list(outcome.trace))
+    result.rule = _rule_name(budget_round)
+    result.selected = selected
+    result.scores = scores
+    result.trace = trace
     result.voters = len(ballots)
     result.eligible = eligible_count(budget_round)
     result.budget_ore = budget_round.amount_ore
-    result.used_ore = sum(by_id[i].ballot_cost_ore for i in outcome.selected)
+    result.used_ore = sum(by_id[str(i)].ballot_cost_ore for i in selected)
     result.counted_by_id = getattr(actor, "id", None)
     result.counted_at = utcnow()
     db.session.add(result)
@@ -345,6 +384,7 @@ def count_round(budget_round: BudgetRound, *, actor=None, commit: bool = True) -
         actor=actor,
         group=budget_round.group,
         subject=budget_round,
+        reason=reason,
         rule=result.rule,
         selected=result.selected,
         voters=result.voters,
@@ -412,6 +452,10 @@ def publish_results(budget_round: BudgetRound, *, actor, commit: bool = True) ->
             amount_ore=proposal.ballot_cost_ore,
             actor=actor,
         )
+    # The winners keep their cost earmarked; the rest of the round's money is free again.
+    payouts.release_round_rest(
+        budget_round, actor=actor, winners_ore=sum(p.ballot_cost_ore for p in winners.values())
+    )
     record(
         "round.published",
         actor=actor,

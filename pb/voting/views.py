@@ -1,4 +1,7 @@
+from functools import partial
+
 from flask import abort, flash, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +13,7 @@ from pb.groups.models import Membership
 from pb.ids import whole_number
 from pb.money import format_ore
 from pb.proposals.models import BudgetRound
+from pb.timeutil import utcnow
 from pb.voting import explain, forms, services
 from pb.web import see_other
 
@@ -103,13 +107,21 @@ def _cast(access, budget_round, *, voter, assisted=None):
 @login_required
 def knapsack_total(group_id: int, round_id: int):
     """The running total as the member ticks, for htmx; plain submit shows it too."""
-    _access, budget_round = _round(group_id, round_id)
+    access, budget_round = _round(group_id, round_id)
     proposals = services.ballot_proposals(budget_round)
     chosen = forms.read_choices(budget_round, request.form)
+    # On the assisted ballot the total speaks about the member, not the helper.
+    assisted = None
+    member_id = whole_number(request.form.get("member"))
+    if member_id is not None and access.can_moderate:
+        assisted = db.session.get(Membership, member_id)
+        if assisted is None or assisted.group_id != access.group.id:
+            assisted = None
     return render_template(
         "voting/_knapsack_total.html",
         budget_round=budget_round,
         total=explain.chosen_total(proposals, chosen),
+        assisted=assisted,
     )
 
 
@@ -162,12 +174,49 @@ def _staff_step(group_id: int, round_id: int, step, done: str):
 
 @login_required
 def count(group_id: int, round_id: int):
-    return _staff_step(
-        group_id,
-        round_id,
-        services.count_round,
-        _("Voting is closed and counted. Check the results, then publish them."),
-    )
+    """Close and count, after a second look: turnout, time left, the round's setting for
+    proposals without votes, and a reason when voting is closed before its end. The page is
+    the confirmation, so it works the same without JavaScript."""
+    access, budget_round = _round(group_id, round_id)
+    require(access.can_manage)
+    form = forms.CountForm()
+    if request.method == "GET":
+        form.complete_unvoted.data = budget_round.complete_unvoted
+    early = services.closes_early(budget_round)
+    status = 200
+    if form.validate_on_submit():
+        reason = (form.reason.data or "").strip()
+        if early and not reason:
+            form.reason.errors.append(_("Write why voting closes early."))
+            status = 400
+        else:
+            step = partial(
+                services.count_round,
+                reason=reason or None,
+                complete_unvoted=bool(form.complete_unvoted.data),
+            )
+            return _staff_step(
+                group_id,
+                round_id,
+                step,
+                _("Voting is closed and counted. Check the results, then publish them."),
+            )
+    now = utcnow()
+    eligible = services.eligible_count(budget_round)
+    turnout = services.turnout(budget_round)
+    return render_template(
+        "voting/count_confirm.html",
+        access=access,
+        budget_round=budget_round,
+        form=form,
+        early=early,
+        turnout=turnout,
+        eligible=eligible,
+        percent=round(100 * turnout / eligible) if eligible else 0,
+        time_left=format_timedelta(budget_round.voting_ends_at - now, threshold=1.1)
+        if early
+        else None,
+    ), status
 
 
 @login_required
@@ -201,11 +250,26 @@ def voting_status(budget_round) -> dict:
     access = group_access(budget_round.group_id)
     own = services.ballot_of(budget_round, current_user)
     result = services.result_of(budget_round)
+    on_roll = services.is_on_roll(budget_round, current_user)
+    joined_late = (
+        not on_roll
+        and access.membership is not None
+        and access.membership.role in services.VOTING_ROLES
+    )
+    next_round = None
+    if joined_late:
+        from pb.proposals.services import open_rounds_for
+
+        later = [r for r in open_rounds_for(access.group) if r.id != budget_round.id]
+        next_round = later[0] if later else None
     return {
         "phase": services.round_phase(budget_round),
         "turnout": services.turnout(budget_round),
         "eligible": services.eligible_count(budget_round),
-        "on_roll": services.is_on_roll(budget_round, current_user),
+        "on_roll": on_roll,
+        "joined_late": joined_late,
+        "roll_frozen_at": budget_round.roll_frozen_at,
+        "next_round": next_round,
         "has_voted": own is not None,
         "counted": result is not None,
         "published": result is not None and result.published_at is not None,

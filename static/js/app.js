@@ -97,9 +97,90 @@
     document.addEventListener("visibilitychange", pollVisibleParts);
   }
 
+  // When an htmx request fails, nothing is swapped, so what the person typed stays in the form.
+  // Say what happened, in their language, right above the form (the texts are in
+  // #request-errors, written by the server), and take the message away on the next try.
+  var ERROR_KEYS = { 400: "e400", 403: "e403", 404: "e404", 409: "e409", 413: "e413", 429: "e429" };
+
+  function showRequestError(element, status) {
+    var texts = document.getElementById("request-errors");
+    if (!texts) return;
+    var key = status === 0 ? "network" : ERROR_KEYS[status] || "e500";
+    var form = element.closest("form") || element;
+    clearRequestError(form);
+    var message = document.createElement("p");
+    message.className = "flash flash-error request-error";
+    message.setAttribute("role", "alert");
+    message.dataset.requestError = String(status);
+    message.textContent = texts.dataset[key];
+    form.parentNode.insertBefore(message, form);
+  }
+
+  function clearRequestError(form) {
+    var previous = form.previousElementSibling;
+    if (previous && previous.classList.contains("request-error")) previous.remove();
+  }
+
+  function setUpRequestErrors() {
+    document.body.addEventListener("htmx:responseError", function (event) {
+      showRequestError(event.detail.elt, event.detail.xhr.status);
+    });
+    document.body.addEventListener("htmx:sendError", function (event) {
+      showRequestError(event.detail.elt, 0);
+    });
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      clearRequestError(event.detail.elt.closest("form") || event.detail.elt);
+    });
+  }
+
+  // A photo above the limit is refused before it is sent, beside its field, so nothing typed is
+  // lost and no megabytes go over a weak connection for nothing. The server checks again.
+  function fileTooLarge(input) {
+    var limit = Number(input.dataset.maxBytes);
+    return Boolean(limit && input.files && input.files.length && input.files[0].size > limit);
+  }
+
+  function markFile(input) {
+    var note = input.parentNode.querySelector(".file-too-large");
+    if (fileTooLarge(input)) {
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "error file-too-large";
+        note.setAttribute("role", "alert");
+        note.textContent = input.dataset.tooLarge;
+        input.insertAdjacentElement("afterend", note);
+      }
+      input.setAttribute("aria-invalid", "true");
+    } else if (note) {
+      note.remove();
+      input.removeAttribute("aria-invalid");
+    }
+  }
+
+  function setUpFileLimits() {
+    document.addEventListener("change", function (event) {
+      if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) {
+        markFile(event.target);
+      }
+    });
+    document.addEventListener("submit", function (event) {
+      var inputs = event.target.querySelectorAll("input[type=file][data-max-bytes]");
+      for (var i = 0; i < inputs.length; i++) {
+        if (fileTooLarge(inputs[i])) {
+          markFile(inputs[i]);
+          inputs[i].focus();
+          event.preventDefault();
+          return;
+        }
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpListenButton();
     closeDetailsOnOutsideClick();
     setUpPolling();
+    setUpRequestErrors();
+    setUpFileLimits();
   });
 })();

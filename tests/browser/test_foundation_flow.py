@@ -73,6 +73,7 @@ def test_staff_log_in_with_a_totp_code(phone, live_server, world):
     page.locator("form.stack button[type=submit]").click()
     page.wait_for_url(re.compile(r"/$"))
     page.get_by_role("link", name="Group A").click()
+    page.locator("details.more-tabs summary").click()
     page.get_by_role("link", name=re.compile("Invitasjoner|Invites")).click()
     page.locator("form.stack button[type=submit]").click()
     # htmx swaps the new invite into the list without a reload.

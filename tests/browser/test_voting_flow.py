@@ -55,7 +55,10 @@ def test_knapsack_ballot_count_and_explanation(phone, live_server, world):
 
     log_in(page, live_server, world.staff_a)
     page.goto(round_url)
-    page.locator(".voting-panel form button[type=submit]").click()
+    page.locator(".voting-panel a[href$='/count']").click()
+    page.wait_for_url(re.compile(r"/count$"))
+    page.fill("textarea[name=reason]", "Alle som skulle stemme, har stemt.")
+    page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/results$"))
     page.locator("form[action$='/publish'] button").click()
     page.wait_for_url(re.compile(r"/results$"))

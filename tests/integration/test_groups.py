@@ -13,6 +13,7 @@ from tests.factories import add_to_group, make_user
 def group_pages(group_id: int, invite_id: int = 1, household_id: int = 1, membership_id: int = 1):
     return [
         f"/groups/{group_id}",
+        f"/groups/{group_id}/members",
         f"/groups/{group_id}/invites",
         f"/groups/{group_id}/invites/{invite_id}",
         f"/groups/{group_id}/invites/{invite_id}/qr.svg",
@@ -87,7 +88,7 @@ def test_member_list_shows_names_but_no_contact_details(client, login, world):
     world.peer_a.phone = "+47 999 99 999"
     db.session.commit()
     login(world.member_a)
-    page = client.get(f"/groups/{world.group_a.id}").get_data(as_text=True)
+    page = client.get(f"/groups/{world.group_a.id}/members").get_data(as_text=True)
     assert "Peer_A" in page and "Staff_A" in page
     assert "peer@example.org" not in page and "999 99 999" not in page
 
@@ -96,7 +97,7 @@ def test_user_text_is_escaped(client, login, world):
     world.member_a.display_name = "<script>alert(1)</script>"
     db.session.commit()
     login(world.peer_a)
-    page = client.get(f"/groups/{world.group_a.id}").get_data(as_text=True)
+    page = client.get(f"/groups/{world.group_a.id}/members").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

@@ -12,17 +12,19 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import JSON, LargeBinary, String, Text, func, select
+from sqlalchemy import JSON, LargeBinary, String, Text, func, select, update
 
 from pb.accounts import services as accounts
 from pb.audit.models import AuditEvent, AuditNote
 from pb.extensions import db
 from pb.groups import services as groups
+from pb.groups.models import Membership
 from pb.notifications.models import Notification
 from pb.payouts import services as payouts
 from pb.payouts.models import LedgerEntry, PayoutReceipt, PayoutRequest
 from pb.proposals import moderation, photos
 from pb.proposals import services as proposals
+from pb.voting import services as voting
 from tests.factories import PASSWORD, add_to_group
 from tests.integration.test_payouts_pipeline import add_staff, conditional, fund
 from tests.proposals_factories import make_round, set_phase
@@ -132,15 +134,18 @@ def everything(app, world, tmp_path):
     moderation.restore(comment_b, actor=user, reason=marker("restore-reason"))
 
     # Their proposal wins and is paid as a collective payout: its title is on the ledger.
-    set_phase(budget_round, "results")
-    collective = payouts.create_collective_request(
-        w.group_a,
-        proposal_id=proposal.id,
-        title=proposal.title,
-        amount_ore=proposal.estimated_cost_ore,
-        actor=w.staff_a,
-    )
+    set_phase(budget_round, "review")
+    moderation.confirm_cost(proposal, actor=w.staff_a, cost_ore=proposal.estimated_cost_ore)
+    moderation.accept_proposal(proposal, actor=w.peer_a)
+    set_phase(budget_round, "voting")
+    db.session.execute(update(Membership).values(joined_at=budget_round.review_starts_at))
     db.session.commit()
+    voting.cast_ballot(budget_round, user, [proposal.id])
+    voting.count_round(budget_round, actor=w.staff_a)
+    voting.publish_results(budget_round, actor=w.staff_a)
+    collective = db.session.scalar(
+        select(PayoutRequest).where(PayoutRequest.source_proposal_id == proposal.id)
+    )
     payouts.decide(collective, actor=staff_a2, approve=True, reason="Vedtatt i runden")
     payouts.pay(collective, actor=staff_a2)
 

@@ -21,7 +21,9 @@ def test_the_demo_round_is_voting_with_eight_proposals(app, client):
     assert len(voting) == 1
     budget_round = voting[0]
     assert (budget_round.ballot_format, budget_round.counting_rule) == ("knapsack", "mes")
-    assert budget_round.amount_ore == 1_000_000_00
+    assert budget_round.amount_ore == 600_000_00
+    # The budget bites: the proposals together cost more than the round has.
+    assert sum(p.ballot_cost_ore for p in services.ballot_proposals(budget_round)) > 600_000_00
     ballot = services.ballot_proposals(budget_round)
     assert len(ballot) == 8
     assert all(

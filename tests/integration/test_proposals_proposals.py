@@ -304,16 +304,36 @@ def test_a_real_gif_is_refused(client, login, world):
     assert proposals_count() == 0
 
 
-def test_a_huge_upload_is_refused_before_it_is_read(client, login, world):
+def test_a_large_photo_is_refused_in_the_form_which_keeps_what_was_typed(client, login, world):
+    """A 9 MB photo (above the 5 MB limit, below the 20 MB hard limit) reaches the form: it is
+    refused beside the field, and the title and text stay as typed."""
     budget_round = make_round(world)
     login(world.member_a)
     response = post_form(
         client,
         new_url(budget_round),
-        {**GOOD, "photo": (io.BytesIO(b"\xff\xd8" + b"0" * (9 * 1024 * 1024)), "huge.jpg")},
+        {**GOOD, "photo": (io.BytesIO(b"\xff\xd8" + b"0" * (9 * 1024 * 1024)), "big.jpg")},
         content_type="multipart/form-data",
         headers=EN,
     )
+    assert response.status_code in (200, 400)
+    page = response.get_data(as_text=True)
+    assert "under 5 MB" in page and GOOD["title"] in page
+    assert proposals_count() == 0
+
+
+def test_a_huge_upload_is_refused_before_it_is_read_with_a_way_back(client, login, world):
+    budget_round = make_round(world)
+    login(world.member_a)
+    response = post_form(
+        client,
+        new_url(budget_round),
+        {**GOOD, "photo": (io.BytesIO(b"\xff\xd8" + b"0" * (21 * 1024 * 1024)), "huge.jpg")},
+        content_type="multipart/form-data",
+        headers={**EN, "Referer": f"http://localhost{new_url(budget_round)}"},
+    )
     assert response.status_code == 413
-    assert "Choose one under 5 MB" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Choose one under 5 MB" in page
+    assert f'href="{new_url(budget_round)}"' in page  # "Go back to the page"
     assert proposals_count() == 0

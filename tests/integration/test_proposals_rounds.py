@@ -37,6 +37,9 @@ def new_round_url(group) -> str:
 
 @pytest.mark.parametrize("who", ["staff_a", "peer_a"])
 def test_staff_or_a_peer_consultant_opens_a_round(client, login, world, who):
+    from tests.integration.test_payouts_pipeline import fund
+
+    fund(world.group_a, world.lead, 200_000)
     login(getattr(world, who))
     response = post_form(client, new_round_url(world.group_a), ROUND_FORM)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]

@@ -392,7 +392,7 @@ def test_a_peer_cannot_take_over_a_peer_of_another_group(app, world):
     client = client_for(app, peer_b)
     assert try_reset(client, world.group_b, dual).status_code == 404
     assert try_reset(client, world.group_b, world.member_b).status_code == 200
-    page = client.get(f"/groups/{world.group_b.id}", headers=EN).get_data(as_text=True)
+    page = client.get(f"/groups/{world.group_b.id}/members", headers=EN).get_data(as_text=True)
     assert page.count("Reset code") == 1
     # Staff of B don't outrank a peer of A either; the lead does.
     staff_b = client_for(app, world.staff_b)

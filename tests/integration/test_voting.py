@@ -293,7 +293,9 @@ def test_count_results_and_publish(client, login, world):
     assert member.get(results_url).status_code == 404  # not counted
     login(world.staff_a)
     count_url = f"/groups/{world.group_a.id}/rounds/{budget_round.id}/count"
-    assert post_form(client, count_url, {}, token_from="/").status_code == 303
+    page = client.get(count_url, headers=EN).get_data(as_text=True)
+    assert "Time left to vote" in page and "Why close voting before its end?" in page
+    assert post_form(client, count_url, {"reason": "Alle har stemt"}).status_code == 303
     db.session.expire_all()
     result = services.result_of(budget_round)
     # MES: 6 voters share 100,000; a (4 supporters) and c (2 supporters) are bought.

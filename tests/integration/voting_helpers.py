@@ -52,6 +52,7 @@ def voting_round(
         )
     db.session.add(budget_round)
     db.session.flush()
+    payouts.earmark_round(budget_round, actor=world.staff_a)
     for index, cost in enumerate(costs or [60_000, 40_000, 30_000, 20_000]):
         db.session.add(
             Proposal(

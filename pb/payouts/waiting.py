@@ -1,0 +1,52 @@
+"""What the payouts domain puts at the top of a group page: decisions and complaints for staff."""
+
+from flask import url_for
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.groups.overview import Waiting, register_waiting
+from pb.payouts import services
+from pb.payouts.models import PayoutComplaint, PayoutRequest
+
+
+def _for_staff(access, user) -> list[Waiting]:
+    if not access.can_manage:
+        return []
+    requests = db.session.scalars(
+        select(PayoutRequest).where(
+            PayoutRequest.group_id == access.group.id, PayoutRequest.state == "requested"
+        )
+    ).all()
+    decide = sum(1 for r in requests if services.decision_problem(r, user) is None)
+    complaints = db.session.scalar(
+        select(PayoutComplaint.id)
+        .join(PayoutRequest, PayoutRequest.id == PayoutComplaint.request_id)
+        .where(PayoutRequest.group_id == access.group.id)
+        .where(PayoutComplaint.state == "open", PayoutComplaint.handler_id == user.id)
+        .with_only_columns(db.func.count())
+    )
+    payouts_url = url_for("payouts.payout_list", group_id=access.group.id)
+    return [
+        Waiting(
+            ngettext(
+                "%(num)d payout waits for your decision",
+                "%(num)d payouts wait for your decision",
+                decide,
+            ),
+            payouts_url,
+            decide,
+            "coins",
+        ),
+        Waiting(
+            ngettext(
+                "%(num)d complaint waits for you", "%(num)d complaints wait for you", complaints
+            ),
+            payouts_url,
+            complaints or 0,
+            "flag",
+        ),
+    ]
+
+
+register_waiting("payouts", _for_staff)
