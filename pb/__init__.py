@@ -2,7 +2,6 @@
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -10,9 +9,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pb.config import ROOT, load_config
 from pb.extensions import babel, csrf, db, htmx, limiter, login, migrate
-from pb.i18n import LANGUAGES, select_locale, text_direction, warn_about_unsupported_lang
+from pb.i18n import (
+    LANGUAGES,
+    install_isolating_gettext,
+    select_locale,
+    text_direction,
+    warn_about_unsupported_lang,
+)
+from pb.i18n import gettext as _
 from pb.ids import BoundedIntegerConverter
 from pb.proposals.photos import MAX_BYTES as PHOTO_MAX_BYTES
+from pb.static import init_static
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -51,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = BoundedIntegerConverter
     _init_extensions(app)
+    init_static(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_pages(app)
@@ -68,13 +76,19 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
+    install_isolating_gettext(app.jinja_env)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     login.init_app(app)
     login.login_view = "accounts.login"
     login.login_message = None
-    login.session_protection = "strong"
+    # Each log-in is a server-side session (pb/accounts/sessions.py), which log-out ends. For a
+    # permanent (logged-in) session Flask-Login's "strong" mode does no more than "basic"; for
+    # an anonymous one it rewrote the cookie on every request, so a slow background request
+    # (the username check on the join form) could overwrite the cookie of a log-in that had
+    # just happened.
+    login.session_protection = "basic"
 
     @login.unauthorized_handler
     def log_in_first():
@@ -188,6 +202,7 @@ def bidi(value) -> Markup:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from pb.audit.labels import action_name
     from pb.codes import pretty_code
     from pb.money import format_ore
 
@@ -213,6 +228,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         bidi=bidi,
+        action_name=action_name,
         photo_max_bytes=PHOTO_MAX_BYTES,
         voting_status=voting_status,
         languages=LANGUAGES,

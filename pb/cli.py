@@ -5,6 +5,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.tally.cli import tally_command
 
 
 def register(app: Flask) -> None:
@@ -112,22 +113,6 @@ def check_ledger_command() -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) in the ledger.")
     click.echo("The ledger is balanced.")
-
-
-@click.command("tally")
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--rule", type=click.Choice(["mes", "greedy", "phragmen"]), default="mes")
-def tally_command(path: str, rule: str) -> None:
-    """Count a Pabulib .pb file and print the selected project ids as JSON."""
-    import json
-
-    from pb.tally import PabulibError, tally_file
-
-    try:
-        selected = tally_file(path, rule)
-    except (PabulibError, OSError) as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(json.dumps(selected))
 
 
 @click.command("export-pb")

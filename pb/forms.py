@@ -3,11 +3,11 @@
 import re
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from pb.money import AmountError, parse_kroner
+from pb.money import AmountError, format_kroner_number, parse_kroner
 
 
 def required():
@@ -53,8 +53,12 @@ class PhoneNumber:
 
     def __call__(self, form, field):
         if field.data and not self.pattern.match(field.data.strip()):
+            # The example is isolated left-to-right, or an Arabic sentence turns it around.
             raise ValidationError(
-                _l("Write the phone number with digits only, like +47 912 34 567.")
+                _l(
+                    "Write the phone number with digits only, like %(example)s.",
+                    example="\u2066+47 912 34 567\u2069",
+                )
             )
 
 
@@ -72,15 +76,31 @@ AMOUNT_MESSAGES = {
     "empty": _l("Please write an amount."),
     "negative": _l("The amount can't be negative."),
     "zero": _l("The amount must be more than zero."),
-    "not_a_number": _l("Write the amount in numbers, like 1 600 or 1600,50."),
+    "not_a_number": _l("Write the amount in numbers, like %(whole)s or %(decimal)s."),
     "too_many_decimals": _l("Use at most two decimals (øre)."),
     "too_large": _l("The amount is too large."),
 }
 
 
+def amount_examples(locale: str | None = None) -> dict[str, str]:
+    """Two example amounts written as this language shows money (and so as the form reads it),
+    each isolated, so that a right-to-left sentence can't swap its digit groups."""
+    locale = locale or str(get_locale())
+    return {
+        "whole": "\u2068" + format_kroner_number(160_000, locale) + "\u2069",
+        "decimal": "\u2068" + format_kroner_number(160_050, locale) + "\u2069",
+    }
+
+
+def amount_message(code: str):
+    message = AMOUNT_MESSAGES[code]
+    return str(message) % amount_examples() if code == "not_a_number" else message
+
+
 def amount_in_ore(field) -> int:
-    """Parse a text field as kroner, raising a translated ValidationError; returns øre."""
+    """Parse a text field as kroner in the reader's language, raising a translated
+    ValidationError; returns øre."""
     try:
-        return parse_kroner(field.data or "")
+        return parse_kroner(field.data or "", str(get_locale()))
     except AmountError as error:
-        raise ValidationError(AMOUNT_MESSAGES[error.code]) from error
+        raise ValidationError(amount_message(error.code)) from error

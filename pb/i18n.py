@@ -1,8 +1,19 @@
-"""Which language a page is shown in, and the languages Fellespott ships."""
+"""Which language a page is shown in, the languages Fellespott ships, and translation that keeps
+each value in its own direction.
+
+A value put into a translated sentence (a name, a title, an amount) is isolated from the text
+around it, so that a Latin name ending in "." stays "Anna K." inside an Arabic sentence instead of
+turning into ".Anna K". Python code uses this module's gettext() and ngettext(), which isolate
+with Unicode's FSI…PDI; templates get versions that isolate with <bdi> (install_isolating_gettext).
+SMS texts are the one exception, because those characters are not in GSM-7.
+"""
 
 from flask import flash, g, has_request_context, request, session
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _babel_gettext
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 # Each language in its own name, as the switcher shows it.
 LANGUAGES = {
@@ -54,3 +65,72 @@ def warn_about_unsupported_lang() -> None:
 
 def text_direction() -> str:
     return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate_text(value):
+    """A value for a plain-text sentence, between FSI and PDI; numbers stay numbers."""
+    if isinstance(value, str) and not (value.startswith(FSI) and value.endswith(PDI)):
+        return f"{FSI}{value}{PDI}"
+    return value
+
+
+def isolate_html(value):
+    """A value for an HTML sentence, in <bdi> (escaped); numbers stay numbers."""
+    if isinstance(value, Markup) and value.startswith("<bdi"):
+        return value
+    if isinstance(value, str):
+        return Markup("<bdi>%s</bdi>") % value
+    return value
+
+
+def _babel_ngettext(singular: str, plural: str, num: int) -> str:
+    """The plural form for `num`, not yet formatted (flask_babel's ngettext formats at once)."""
+    return get_translations().ungettext(singular, plural, num)
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext, with every value isolated from the sentence's direction."""
+    translated = _babel_gettext(string)
+    if not variables:
+        return translated
+    return translated % {key: isolate_text(value) for key, value in variables.items()}
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    translated = _babel_ngettext(singular, plural, num)
+    return translated % {key: isolate_text(value) for key, value in variables.items()}
+
+
+def install_isolating_gettext(jinja_env) -> None:
+    """Templates' _() and ngettext() put each value in <bdi>. They replace the ones Flask-Babel
+    installs, and work the same otherwise: the sentence is Markup, the values are escaped."""
+
+    @pass_context
+    def template_gettext(context, string: str, **variables):
+        translated = _babel_gettext(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+            return translated % {k: isolate_html(v) for k, v in variables.items()}
+        return translated % {k: isolate_text(v) for k, v in variables.items()}
+
+    @pass_context
+    def template_ngettext(context, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("num", num)
+        translated = _babel_ngettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+            return translated % {k: isolate_html(v) for k, v in variables.items()}
+        return translated % {k: isolate_text(v) for k, v in variables.items()}
+
+    jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )
+
+
+def markup_with_isolated(template: str, params: dict) -> Markup:
+    """A stored message (a notification) as HTML: the text escaped, each value in <bdi>."""
+    return escape(template) % {key: isolate_html(value) for key, value in params.items()}

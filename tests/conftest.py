@@ -173,3 +173,12 @@ def login(client):
         return log_in(client, user, password)
 
     return do_login
+
+
+ISOLATION = re.compile("<bdi>|</bdi>|[\u2066\u2067\u2068\u2069]")
+
+
+def plain(text: str) -> str:
+    """A page's text without the marks that keep each value in its own direction (<bdi>, and
+    Unicode's isolates), for tests that look for a sentence with a value in it."""
+    return ISOLATION.sub("", text)

@@ -30,17 +30,33 @@ def upgrade():
         batch_op.add_column(
             sa.Column("complete_unvoted", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-    with op.batch_alter_table("ledger_transaction") as batch_op:
-        batch_op.add_column(sa.Column("budget_round_id", sa.Integer(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_ledger_transaction_budget_round_id"), ["budget_round_id"], unique=False
+    # A plain ADD COLUMN with its reference, not a batch copy: on SQLite a copy of
+    # ledger_transaction would have to drop a table that every ledger entry points to.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE ledger_transaction ADD COLUMN budget_round_id INTEGER "
+            "CONSTRAINT fk_ledger_transaction_budget_round_id_budget_round "
+            "REFERENCES budget_round (id)"
         )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_ledger_transaction_budget_round_id_budget_round"),
-            "budget_round",
-            ["budget_round_id"],
-            ["id"],
+    else:
+        op.add_column(
+            "ledger_transaction",
+            sa.Column(
+                "budget_round_id",
+                sa.Integer(),
+                sa.ForeignKey(
+                    "budget_round.id",
+                    name=op.f("fk_ledger_transaction_budget_round_id_budget_round"),
+                ),
+                nullable=True,
+            ),
         )
+    op.create_index(
+        op.f("ix_ledger_transaction_budget_round_id"),
+        "ledger_transaction",
+        ["budget_round_id"],
+        unique=False,
+    )
     with op.batch_alter_table("ledger_entry") as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_ledger_entry_known_account"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_ledger_entry_known_account"), NEW_ACCOUNTS)
@@ -148,11 +164,14 @@ def downgrade():
     with op.batch_alter_table("ledger_entry") as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_ledger_entry_known_account"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_ledger_entry_known_account"), OLD_ACCOUNTS)
-    with op.batch_alter_table("ledger_transaction") as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_ledger_transaction_budget_round_id_budget_round"), type_="foreignkey"
+    op.drop_index(op.f("ix_ledger_transaction_budget_round_id"), table_name="ledger_transaction")
+    if connection.dialect.name == "postgresql":
+        op.drop_constraint(
+            op.f("fk_ledger_transaction_budget_round_id_budget_round"),
+            "ledger_transaction",
+            type_="foreignkey",
         )
-        batch_op.drop_index(batch_op.f("ix_ledger_transaction_budget_round_id"))
-        batch_op.drop_column("budget_round_id")
+    # SQLite (3.35+) drops a column that only references another table.
+    op.drop_column("ledger_transaction", "budget_round_id")
     with op.batch_alter_table("budget_round") as batch_op:
         batch_op.drop_column("complete_unvoted")

@@ -13,7 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from pb.accounts import forms, services, sessions
@@ -21,6 +20,7 @@ from pb.accounts.models import User
 from pb.extensions import db, limiter
 from pb.groups import services as groups
 from pb.groups.services import GroupError
+from pb.i18n import gettext as _
 from pb.i18n import is_supported
 from pb.ids import whole_number
 from pb.web import redirect_next, see_other

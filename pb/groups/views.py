@@ -2,7 +2,6 @@ import io
 
 import segno
 from flask import Response, abort, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from pb.groups import forms, services
 from pb.groups.access import group_access, programme_access, require
 from pb.groups.models import Household, Invite, Membership
 from pb.groups.overview import waiting_for
+from pb.i18n import gettext as _
 from pb.ids import whole_number
 from pb.web import render_page_or_partial, see_other
 

@@ -11,7 +11,7 @@ from sqlalchemy import String, cast, delete, func, or_, select, update
 
 from pb import privacy
 from pb.extensions import db
-from pb.i18n import DEFAULT_LOCALE
+from pb.i18n import DEFAULT_LOCALE, markup_with_isolated
 from pb.notifications.models import Notification
 from pb.timeutil import utcnow
 
@@ -44,7 +44,7 @@ def text_of(notification: Notification) -> Markup:
     template = _MESSAGES.get(notification.kind)
     if template is None:
         return escape(notification.kind)
-    return escape(str(template)) % notification.params
+    return markup_with_isolated(str(template), notification.params)
 
 
 def unread_count(user) -> int:

@@ -3,9 +3,9 @@
 from datetime import date
 
 from flask import Response, abort, flash, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from pb.i18n import gettext as _
 from pb.ids import whole_number
 from pb.payouts import access as perm
 from pb.payouts import forms, reports, services

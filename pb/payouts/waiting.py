@@ -1,11 +1,11 @@
 """What the payouts domain puts at the top of a group page: decisions and complaints for staff."""
 
 from flask import url_for
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from pb.extensions import db
 from pb.groups.overview import Waiting, register_waiting
+from pb.i18n import ngettext
 from pb.payouts import services
 from pb.payouts.models import PayoutComplaint, PayoutRequest
 

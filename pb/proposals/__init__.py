@@ -21,7 +21,7 @@ bp.add_url_rule(PROPOSAL, view_func=views.proposal_page)
 bp.add_url_rule(PROPOSAL + "/edit", view_func=views.edit_proposal, methods=GET_POST)
 bp.add_url_rule(PROPOSAL + "/versions", view_func=views.versions_page)
 bp.add_url_rule(PROPOSAL + "/translate", view_func=views.translate, methods=GET_POST)
-bp.add_url_rule(PROPOSAL + "/photo/<any(full, thumb):size>", view_func=views.photo)
+bp.add_url_rule(PROPOSAL + "/photo/<any(full, medium, thumb):size>", view_func=views.photo)
 bp.add_url_rule(PROPOSAL + "/support", view_func=views.support, methods=POST)
 bp.add_url_rule(PROPOSAL + "/comments", view_func=views.comments, methods=GET_POST)
 bp.add_url_rule(COMMENT + "/edit", view_func=views.edit_comment, methods=GET_POST)
@@ -51,8 +51,8 @@ bp.add_url_rule(
 def _too_large(_error):
     """A body above MAX_CONTENT_LENGTH: in practice, a photo far above the 5 MB limit."""
     from flask import render_template
-    from flask_babel import gettext as _
 
+    from pb.i18n import gettext as _
     from pb.web import same_site_referrer
 
     message = _(

@@ -16,6 +16,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
+# What a phone shows in the page (about 360-400 px wide, twice that on a sharp screen): the
+# full size is loaded only when someone taps the photo.
+MEDIUM_SIDE = 800
 THUMBNAIL_SIDE = 400
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # What a phone photo needs (a 24 MP camera; most take 12): anything larger is refused before
@@ -39,6 +42,7 @@ class PhotoError(ValueError):
 class PreparedPhoto:
     full: bytes
     thumbnail: bytes
+    medium: bytes = b""
 
 
 def _encode(image: Image.Image, side: int) -> bytes:
@@ -87,7 +91,11 @@ def _reencode(data: bytes) -> PreparedPhoto:
                 upright = flat
             else:
                 upright = upright.convert("RGB")
-            return PreparedPhoto(_encode(upright, MAX_SIDE), _encode(upright, THUMBNAIL_SIDE))
+            return PreparedPhoto(
+                _encode(upright, MAX_SIDE),
+                _encode(upright, THUMBNAIL_SIDE),
+                _encode(upright, MEDIUM_SIDE),
+            )
     except PhotoError:
         raise
     except UnidentifiedImageError as error:
@@ -104,13 +112,21 @@ def upload_folder() -> Path:
     return folder
 
 
+def medium_name(photo_name: str) -> str:
+    """The 800 px copy is stored beside the full photo, named after it."""
+    return photo_name.removesuffix(".jpg") + "-800.jpg"
+
+
 def store_photo(photo: PreparedPhoto) -> tuple[str, str]:
-    """Write both sizes under random names; returns (photo name, thumbnail name)."""
+    """Write the sizes under random names; returns (photo name, thumbnail name). The 800 px
+    copy's name follows from the photo's (medium_name)."""
     stem = secrets.token_hex(16)
     names = (f"{stem}.jpg", f"{stem}-thumb.jpg")
     folder = upload_folder()
     (folder / names[0]).write_bytes(photo.full)
     (folder / names[1]).write_bytes(photo.thumbnail)
+    if photo.medium:
+        (folder / medium_name(names[0])).write_bytes(photo.medium)
     return names
 
 
@@ -119,3 +135,5 @@ def remove_photo(*names: str | None) -> None:
     for name in names:
         if name:
             (folder / name).unlink(missing_ok=True)
+            if not name.endswith("-thumb.jpg"):
+                (folder / medium_name(name)).unlink(missing_ok=True)

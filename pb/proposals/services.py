@@ -43,8 +43,12 @@ class ProposalError(Exception):
     @property
     def message(self) -> str:
         """The reason in the reader's language (call it inside a request)."""
+        from pb.i18n import isolate_text
+
         text = str(MESSAGES[self.code])
-        return text % self.params if self.params else text
+        if not self.params:
+            return text
+        return text % {key: isolate_text(value) for key, value in self.params.items()}
 
 
 MESSAGES = {

@@ -1,13 +1,13 @@
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
 from pb.groups.access import group_access, require
 from pb.i18n import LANGUAGES
-from pb.money import ORE_PER_KRONE
+from pb.i18n import gettext as _
+from pb.money import format_kroner_number
 from pb.proposals import forms, moderation, photos, services
 from pb.proposals.access import (
     can_see_hidden,
@@ -33,10 +33,8 @@ def _load(group_id: int, round_id: int, proposal_id: int | None = None):
 
 
 def _kroner_text(ore: int | None) -> str:
-    if ore is None:
-        return ""
-    whole, fraction = divmod(ore, ORE_PER_KRONE)
-    return f"{whole},{fraction:02d}" if fraction else str(whole)
+    """An amount to pre-fill a form with, written as the reader's language writes it."""
+    return format_kroner_number(ore, g.locale) if ore is not None else ""
 
 
 def _error_text(error: ProposalError) -> str:
@@ -357,9 +355,11 @@ def translate(group_id: int, round_id: int, proposal_id: int):
 def photo(group_id: int, round_id: int, proposal_id: int, size: str):
     access, _round, proposal = _load(group_id, round_id, proposal_id)
     _require_visible(access, proposal)
-    name = proposal.photo_name if size == "full" else proposal.thumbnail_name
+    name = proposal.photo_name if size in ("full", "medium") else proposal.thumbnail_name
     if not name:
         abort(404)
+    if size == "medium" and (photos.upload_folder() / photos.medium_name(name)).exists():
+        name = photos.medium_name(name)  # photos from before the 800 px copy get the full one
     response = send_from_directory(photos.upload_folder(), name, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -1,9 +1,9 @@
 """What the proposals domain puts at the top of a group page: the moderation queue."""
 
 from flask import url_for
-from flask_babel import ngettext
 
 from pb.groups.overview import Waiting, register_waiting
+from pb.i18n import ngettext
 from pb.proposals import moderation
 
 

@@ -79,4 +79,7 @@ def ballot_message(error, format_money) -> str:
     for key in ("total", "amount"):
         if key in params and error.code == "over_budget":
             params[key] = format_money(params[key])
-    return str(BALLOT_MESSAGES[error.code]) % params if params else str(BALLOT_MESSAGES[error.code])
+    from pb.i18n import isolate_text
+
+    text = str(BALLOT_MESSAGES[error.code])
+    return text % {key: isolate_text(value) for key, value in params.items()} if params else text

@@ -2,7 +2,6 @@ from functools import partial
 
 from flask import abort, flash, render_template, request
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -10,6 +9,7 @@ from pb.accounts.models import User
 from pb.extensions import db
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership
+from pb.i18n import gettext as _
 from pb.ids import whole_number
 from pb.money import format_ore
 from pb.proposals.models import BudgetRound

@@ -64,7 +64,14 @@ def test_from_idea_to_the_ballot_on_a_phone(
     proposal_url = youth.url
     assert youth.locator("h1").inner_text() == title
     assert "<script>alert(1)</script>" in youth.locator(".description").inner_text()
-    assert youth.locator(".proposal-photo img").evaluate("img => img.naturalWidth") == 1600
+    # The page loads a photo sized for the phone (srcset: 400 or 800 px), not the 1600 px one;
+    # that one is behind the link, for a tap.
+    photo = youth.locator(".proposal-photo img")
+    youth.wait_for_function("document.querySelector('.proposal-photo img').complete")
+    assert re.search(r"/photo/(thumb|medium)$", photo.evaluate("img => img.currentSrc"))
+    full = youth.locator(".proposal-photo a").get_attribute("href")
+    assert full.endswith("/photo/full")
+    assert youth.request.get(live_server + full).status == 200
     assert fits_the_screen(youth)
 
     # The author's page polls the discussion: install a controllable clock before loading it.

@@ -22,7 +22,7 @@ def test_bell_counts_unread_and_opening_the_list_marks_them_read(client, world):
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'class="bell-count">1<' in home
     inbox = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Welcome to &lt;b&gt;Group A&lt;/b&gt;!" in inbox
+    assert "Welcome to <bdi>&lt;b&gt;Group A&lt;/b&gt;</bdi>!" in inbox
     assert 'class="bell-count"' not in client.get("/").get_data(as_text=True)
     assert services.unread_count(world.member_a) == 0
 

@@ -295,7 +295,7 @@ BAD_AMOUNTS = [
     ("0", "more than zero"),
     ("-100", "can't be negative"),
     ("mye", "in numbers"),
-    ("100,555", "two decimals"),
+    ("100.555", "two decimals"),  # in English the comma groups thousands: "100,555" is a number
     ("200 000", "not enough money"),
 ]
 

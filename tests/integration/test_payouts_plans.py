@@ -96,7 +96,7 @@ def test_the_household_is_told_3_months_and_1_month_before_the_end(client, plan_
     log_in(client, w.member_a)
     page = client.get(f"/groups/{w.group_a.id}/payouts/{plan.id}", headers=EN)
     text = page.get_data(as_text=True)
-    assert "Payment plan for Familie A" in text
+    assert "Payment plan for <bdi>Familie A</bdi>" in text
     assert services.ends_soon_notice(plan, date(2026, 9, 30))
     assert not services.ends_soon_notice(plan, date(2026, 9, 29))
 

@@ -85,7 +85,7 @@ def test_request_changes_edit_confirm_cost_and_accept(client, world):
     assert (proposal.estimated_cost_ore, proposal.confirmed_cost_ore) == (24_000_00, 22_000_00)
     assert proposal.ballot_cost_ore == 22_000_00
     page = peer.get(u["page"], headers=EN).get_data(as_text=True)
-    assert "NOK24,000" in page and "NOK22,000" in page  # the estimate stays visible
+    assert "NOK\xa024,000" in page and "NOK\xa022,000" in page  # the estimate stays visible
 
     assert post_form(peer, u["accept"], {}, token_from=u["page"]).status_code == 303
     db.session.refresh(proposal)
@@ -110,7 +110,7 @@ def test_a_cost_above_the_round_cannot_be_confirmed_or_accepted(client, world):
     response = post_form(
         staff,
         urls(proposal)["cost"],
-        {"confirmed_cost": "30 000,01"},
+        {"confirmed_cost": "30,000.01"},  # as English writes it
         token_from=urls(proposal)["page"],
         headers=EN,
     )

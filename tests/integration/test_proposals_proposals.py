@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from pb.audit.models import AuditEvent
 from pb.extensions import db
 from pb.notifications.models import Notification
+from pb.proposals import photos
 from pb.proposals.models import Proposal, ProposalVersion
 from tests.conftest import post_form
 from tests.factories import log_in
@@ -98,7 +99,7 @@ BAD_PROPOSALS = [
     ("estimated_cost", "0", "more than zero"),
     ("estimated_cost", "-100", "can't be negative"),
     ("estimated_cost", "mye", "in numbers"),
-    ("estimated_cost", "100,555", "two decimals"),
+    ("estimated_cost", "100.555", "two decimals"),
     ("estimated_cost", "", "Please write an amount"),
     ("estimated_cost", "100 001", "more than the whole round"),
     ("category", "weapons", "Not a valid choice"),
@@ -251,8 +252,10 @@ def test_a_photo_is_re_encoded_resized_and_stripped_of_gps(client, login, world,
     with Image.open(io.BytesIO(client.get(urls(proposal)["thumb"]).data)) as thumb:
         assert max(thumb.size) == 400
     assert sorted(p.name for p in uploads.iterdir()) == sorted(
-        [proposal.photo_name, proposal.thumbnail_name]
+        [proposal.photo_name, proposal.thumbnail_name, photos.medium_name(proposal.photo_name)]
     )
+    with Image.open(io.BytesIO(client.get(urls(proposal)["page"] + "/photo/medium").data)) as mid:
+        assert max(mid.size) == 800
     # Another group's member can't fetch it.
     other = client.application.test_client()
     log_in(other, world.member_b)

@@ -65,7 +65,7 @@ def test_knapsack_running_total_partial(client, login, world):
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in text
-    assert "NOK1,300" in text and "Over by NOK300" in text
+    assert "NOK\xa01,300" in text and "Over by <bdi>NOK\xa0300</bdi>" in text
     assert 'value="100000"' in text
 
 

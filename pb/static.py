@@ -1,0 +1,77 @@
+"""Static files under content-hashed URLs, kept by the browser for a year, and compression.
+
+`url_for("static", filename=...)` adds `?v=` and the first characters of the file's SHA-256, so a
+changed file gets a new URL. A request whose `v` matches the file as it is now is answered with
+`Cache-Control: public, max-age=31536000, immutable`: a phone downloads the stylesheet and htmx
+once, and a repeat view transfers only the HTML. Anything else (an old or missing `v`) still
+gets the file, but the browser must check again next time.
+
+Responses (HTML, CSS, JavaScript, SVG, JSON, CSV) are compressed with Brotli or gzip, whichever
+the browser takes, through Flask-Compress.
+"""
+
+import hashlib
+from pathlib import Path
+
+from flask import Flask, request
+from flask_compress import Compress
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/csv",
+    "text/plain",
+    "application/javascript",
+    "text/javascript",
+    "application/json",
+    "image/svg+xml",
+]
+
+compress = Compress()
+
+
+class StaticVersions:
+    """The hash of each static file, computed once, or again when the file changes (debug)."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+        self._known: dict[str, tuple[float, str]] = {}
+
+    def version(self, filename: str) -> str | None:
+        path = self.folder / filename
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return None
+        known = self._known.get(filename)
+        if known is None or known[0] != mtime:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            known = self._known[filename] = (mtime, digest)
+        return known[1]
+
+
+def init_static(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    compress.init_app(app)
+    versions = StaticVersions(app.static_folder)
+
+    @app.url_defaults
+    def versioned_static_urls(endpoint, values):
+        if endpoint == "static" and "v" not in values:
+            version = versions.version(values.get("filename", ""))
+            if version:
+                values["v"] = version
+
+    @app.after_request
+    def cache_static_for_a_year(response):
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            version = versions.version(request.view_args.get("filename", ""))
+            if version and request.args.get("v") == version:
+                response.headers["Cache-Control"] = IMMUTABLE
+            else:
+                response.headers["Cache-Control"] = "no-cache"
+        return response
