@@ -94,7 +94,9 @@ def test_a_phone_in_both_directions(browser, live_server, world, counted, langua
     page.evaluate(
         """() => {
             document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": "expired"}));
-            document.querySelectorAll("input[name=csrf_token]").forEach(i => { i.value = "expired"; });
+            for (const input of document.querySelectorAll("input[name=csrf_token]")) {
+                input.value = "expired";
+            }
         }"""
     )
     box = page.locator("form.comment-form textarea")

@@ -1,6 +1,9 @@
-"""Migrations that change existing data. 0007: the one change ever made to existing audit events: member-written text moves
-out of the append-only log into notes that deletion can blank; staff's reasons stay; the move is
-itself logged; and the log is append-only again afterwards. Runs on SQLite and PostgreSQL."""
+"""Migrations that change existing data, on SQLite and PostgreSQL.
+
+0007 makes the one change ever made to existing audit events: member-written text moves out of
+the append-only log into notes that deletion can blank; staff's reasons stay; the move is itself
+logged; and the log is append-only again afterwards. 0008 earmarks the money of existing rounds.
+"""
 
 import json
 import os
