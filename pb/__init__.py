@@ -107,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from pb.accounts import bp as accounts_bp
+    from pb.glossary import bp as glossary_bp
     from pb.groups import bp as groups_bp
     from pb.notifications import bp as notifications_bp
     from pb.payouts import bp as payouts_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.voting import bp as voting_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(glossary_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(payouts_bp)

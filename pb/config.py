@@ -47,6 +47,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;40 per hour"),
         # Look-ups that tell whether a username or an invite code exists.
         "LOOKUP_RATE_LIMIT": os.environ.get("LOOKUP_RATE_LIMIT", "30 per minute;300 per hour"),
+        # A member's reports of a wrong word in a translation.
+        "WORD_REPORT_RATE_LIMIT": os.environ.get("WORD_REPORT_RATE_LIMIT", "5 per hour;20 per day"),
         # Argon2id cost; tests lower it, production keeps the library's defaults.
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", 65536)),

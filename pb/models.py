@@ -2,6 +2,7 @@
 
 from pb.accounts.models import ResetCode, User, UserSession
 from pb.audit.models import AuditEvent, AuditNote
+from pb.glossary.models import WordReport
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
 from pb.notifications.models import Notification
 from pb.payouts.models import (
@@ -48,4 +49,5 @@ __all__ = [
     "User",
     "UserSession",
     "VotingReminder",
+    "WordReport",
 ]

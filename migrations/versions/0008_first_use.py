@@ -1,5 +1,5 @@
 """First-use fixes: a round's money is earmarked in the ledger, and a round chooses whether
-proposals nobody voted for may be bought.
+proposals nobody voted for may be bought. Also the table of members' reports of a wrong word.
 
 Existing rounds get their earmark now: an open round its whole amount, a published one the cost
 of its winners that still wait for a decision. Each is one balanced transaction from "available"
@@ -26,6 +26,20 @@ NEW_ACCOUNTS = "account IN ('funding', 'available', 'earmarked', 'reserved', 'pa
 
 
 def upgrade():
+    op.create_table(
+        "word_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reporter_id", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("word", sa.String(length=100), nullable=False),
+        sa.Column("better", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"], ["user_account.id"], name=op.f("fk_word_report_reporter_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_word_report")),
+    )
+    op.create_index(op.f("ix_word_report_reporter_id"), "word_report", ["reporter_id"], unique=False)
     with op.batch_alter_table("budget_round") as batch_op:
         batch_op.add_column(
             sa.Column("complete_unvoted", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -175,3 +189,5 @@ def downgrade():
     op.drop_column("ledger_transaction", "budget_round_id")
     with op.batch_alter_table("budget_round") as batch_op:
         batch_op.drop_column("complete_unvoted")
+    op.drop_index(op.f("ix_word_report_reporter_id"), table_name="word_report")
+    op.drop_table("word_report")
