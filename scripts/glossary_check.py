@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from babel.messages.pofile import read_po  # noqa: E402
+from babel.messages.pofile import read_po
 
-from pb.glossary.terms import Rendering, Term, glossary, mismatches  # noqa: E402
+from pb.glossary.terms import Rendering, Term, glossary, mismatches
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -76,9 +76,18 @@ def mismatches(term: Term, language: str, messages) -> list[tuple[str, str]]:
     rendering = term.renderings[language]
     stems = [s.casefold() for s in rendering.stems]
     pattern = term.pattern()
+    # A longer term that holds this one ("staff member" holds "member", "two-step log-in" holds
+    # "log-in") is that other term, not this one.
+    longer = [
+        other.pattern()
+        for other in glossary()
+        if other.term != term.term and any(pattern.search(form) for form in other.english_forms)
+    ]
     found = []
     for msgid, msgstr in messages:
         english = _PLACEHOLDER.sub(" ", msgid)
+        for other in longer:
+            english = other.sub(" ", english)
         if msgstr and pattern.search(english) and not any(s in msgstr.casefold() for s in stems):
             found.append((msgid, msgstr))
     return found

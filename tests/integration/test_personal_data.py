@@ -158,6 +158,9 @@ def everything(app, world, tmp_path):
     payouts.attach_receipt(granted, actor=user, stream=io.BytesIO(jpeg()))
     w.granted = granted
     w.to_youth = conditional(w.group_a, w.staff_a, None, 500, title="Førerkort", recipient=user)
+    from pb.glossary.services import report_word
+
+    report_word(user, language="nb", word=marker("wrong-word"), better=marker("better-word"))
     w.proposal, w.collective, w.private = proposal, collective, private
     w.photo_names = (proposal.photo_name, proposal.thumbnail_name)
     return w
@@ -192,6 +195,8 @@ EXPECTED = {
     "hide-reason",
     "restore-reason",
     "complaint",
+    "wrong-word",
+    "better-word",
 }
 
 
