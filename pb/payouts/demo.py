@@ -114,6 +114,22 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
     payouts.decide(shoes, actor=hanne, approve=True, reason="Barna begynner på fotball i høst.")
     payouts.pay(shoes, actor=hanne)
     _backdate(shoes, 5)
+    # The autumn season: several families get a gift card for sports gear in the same month.
+    # A month of many payouts can be shown on the pot page; one of one or two payouts is hidden.
+    for family, kroner in (
+        ("Familie 8", 1_800),
+        ("Familie 9", 2_200),
+        ("Familie 10", 1_500),
+        ("Familie 11", 2_000),
+    ):
+        card = ask(
+            hanne, family, kroner, "Sportsutstyr til høstsesongen", "sports_shop", "gift_card"
+        )
+        payouts.decide(
+            card, actor=hanne, approve=True, reason="Alle barna skal få være med på en aktivitet."
+        )
+        payouts.pay(card, actor=hanne)
+        _backdate(card, 3)
     ask(jonas, "Familie 4", 4_000, "Mat i en tung måned", "groceries", "gift_card")
     kari = next(m.user for m in group.memberships if m.role == "peer")
     ask(kari, "Familie 5", 1_500, "Vinterdress", "toys_gear", "gift_card")  # a peer's draft

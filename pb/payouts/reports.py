@@ -90,38 +90,49 @@ class PotSummary:
 
 
 def pot_summary(pot: Pot) -> PotSummary:
-    payouts = func.count(PayoutRequest.id.distinct())
-    rows = db.session.execute(
-        select(PayoutRequest.kind, LedgerEntry.account, func.sum(LedgerEntry.amount_ore), payouts)
+    """Totals per type and per category. A total counts the payouts that make it up now (an
+    approved-then-paid payout no longer makes up "reserved"), and is hidden below SMALL_COUNT."""
+    per_payout = db.session.execute(
+        select(
+            PayoutRequest.id,
+            PayoutRequest.kind,
+            PayoutRequest.category,
+            LedgerEntry.account,
+            func.sum(LedgerEntry.amount_ore),
+        )
         .select_from(LedgerEntry)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
         .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account.in_(("reserved", "paid")))
-        .group_by(PayoutRequest.kind, LedgerEntry.account)
+        .group_by(PayoutRequest.id, PayoutRequest.kind, PayoutRequest.category, LedgerEntry.account)
     ).all()
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # key -> [total, payouts]
+    for _payout_id, kind, category, account, amount in per_payout:
+        amount = int(amount or 0)
+        if not amount:
+            continue
+        for key in [(kind, account)] + (
+            [("category", category)] if account == "paid" and category else []
+        ):
+            sums[key][0] += amount
+            sums[key][1] += 1
     by_kind = {kind: {"reserved": 0, "paid": 0} for kind in PAYOUT_KINDS}
-    for kind, account, total, count in rows:
-        small = kind in PRIVATE_KINDS and count < SMALL_COUNT and total
-        by_kind[kind][account] = None if small else int(total or 0)
-    categories = db.session.execute(
-        select(PayoutRequest.category, func.sum(LedgerEntry.amount_ore), payouts)
-        .select_from(LedgerEntry)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
-        .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account == "paid")
-        .where(PayoutRequest.category.is_not(None))
-        .group_by(PayoutRequest.category)
-    ).all()
+    for (kind, account), (total, count) in sums.items():
+        if kind == "category":
+            continue
+        small = kind in PRIVATE_KINDS and count < SMALL_COUNT
+        by_kind[kind][account] = None if small else total
+    by_category = {
+        category: total if count >= SMALL_COUNT else None
+        for (kind, category), (total, count) in sums.items()
+        if kind == "category"
+    }
     open_count = db.session.scalar(
         select(func.count())
         .select_from(PayoutRequest)
         .where(PayoutRequest.pot_id == pot.id, PayoutRequest.state == "requested")
     )
-    return PotSummary(
-        by_kind=by_kind,
-        by_category={c: int(t) if n >= SMALL_COUNT else None for c, t, n in categories if t},
-        open_count=open_count,
-    )
+    return PotSummary(by_kind=by_kind, by_category=by_category, open_count=open_count)
 
 
 def collective_payouts(group) -> list[PayoutRequest]:

@@ -120,7 +120,9 @@ def test_the_pot_page_has_svg_charts_with_tables_and_private_payouts_only_as_tot
     member = w.peer_a
     log_in(client, member)
     page = client.get(f"/groups/{w.group_a.id}/pot", headers=EN).get_data(as_text=True)
-    assert page.count("<svg viewBox=") >= 3
+    # The share of the pot, and the month-by-month charts that have something to draw: a chart
+    # whose every cell stands for fewer than 3 payouts shows only its table, with cells hidden.
+    assert page.count("<svg viewBox=") >= 2
     assert "<rect" in page and "style=" not in page.split("<main", 1)[1]
     assert "Paid by type, month by month" in page and "<table" in page
     assert "of the pot is left" in page
