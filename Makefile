@@ -35,11 +35,15 @@ test: compile-translations browser-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
+# Two workers for everything but the browser tests, which run one at a time: two Chromiums on
+# two cores beside the servers under test made a test's navigation miss its timeout now and then.
 test-sqlite:
-	TEST_DATABASE=sqlite $(PY) -m pytest -q
+	TEST_DATABASE=sqlite $(PY) -m pytest -q -n 2 -m "not browser"
+	TEST_DATABASE=sqlite $(PY) -m pytest -q -m browser
 
 test-postgresql:
-	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -q
+	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -q -n 2 -m "not browser"
+	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -q -m browser
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
 browser-deps:

@@ -83,12 +83,13 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "accounts.login"
     login.login_message = None
-    # Each log-in is a server-side session (pb/accounts/sessions.py), which log-out ends. For a
-    # permanent (logged-in) session Flask-Login's "strong" mode does no more than "basic"; for
-    # an anonymous one it rewrote the cookie on every request, so a slow background request
-    # (the username check on the join form) could overwrite the cookie of a log-in that had
-    # just happened.
-    login.session_protection = "basic"
+    # Each log-in is a server-side session (pb/accounts/sessions.py): log-out, a password reset
+    # or "log out everywhere" ends it, and a copied cookie is then worth nothing. Flask-Login's
+    # own "session protection" adds nothing to that: for a logged-in (permanent) session it only
+    # marks the session "not fresh", which nothing here uses, and for an anonymous one it
+    # rewrote the cookie on the next request, so a slow background request (the username check
+    # on the join form) could overwrite the cookie of a log-in that had just happened.
+    login.session_protection = None
 
     @login.unauthorized_handler
     def log_in_first():

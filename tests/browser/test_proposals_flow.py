@@ -6,6 +6,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from pb.extensions import db
 from tests.browser.conftest import CHROMIUM, PHONE, fits_the_screen, log_in, phone_for, screenshot
@@ -67,7 +68,7 @@ def test_from_idea_to_the_ballot_on_a_phone(
     # The page loads a photo sized for the phone (srcset: 400 or 800 px), not the 1600 px one;
     # that one is behind the link, for a tap.
     photo = youth.locator(".proposal-photo img")
-    youth.wait_for_function("document.querySelector('.proposal-photo img').complete")
+    expect(photo).to_have_js_property("complete", True)
     assert re.search(r"/photo/(thumb|medium)$", photo.evaluate("img => img.currentSrc"))
     full = youth.locator(".proposal-photo a").get_attribute("href")
     assert full.endswith("/photo/full")

@@ -2,6 +2,8 @@
 page, a Latin name that ends in a full stop keeps the stop at its end, and an amount keeps its
 digit groups in order."""
 
+import pytest
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from pb.accounts.models import User
@@ -9,6 +11,8 @@ from pb.extensions import db
 from pb.groups import services as groups
 from tests.browser.conftest import fits_the_screen, phone_for, screenshot
 from tests.integration.voting_helpers import voting_round
+
+pytestmark = pytest.mark.browser
 
 CHARACTER_XS = """([selector, text]) => {
     // The left edge of each character of `text`, where the browser drew it.
@@ -45,7 +49,8 @@ def test_a_latin_name_and_an_amount_read_in_order_in_arabic(browser, live_server
     )
     assert page.locator("html").get_attribute("dir") == "rtl"
     page.locator("input[name=proposal]").first.check()
-    page.locator("#knapsack-total bdi").first.wait_for()
+    # htmx swaps in the new total; wait for it.
+    expect(page.locator("#knapsack-total")).to_contain_text("1,250,000")
     # "Anna K." reads left to right inside the Arabic heading: the stop is right of the K.
     xs = page.evaluate(CHARACTER_XS, ["main h2", "Anna K."])
     assert xs and xs == sorted(xs), xs
