@@ -177,3 +177,27 @@ def test_a_first_load_is_small_and_a_repeat_view_fetches_only_the_page(
         name: size for name, size in statics.items() if size
     }
     page.context.close()
+
+
+def test_a_too_large_photo_is_stopped_before_sending_and_the_form_stays(
+    browser, live_server, world
+):
+    """8. The browser checks the photo's size before sending: a message beside the field, and
+    nothing is sent, so what was typed stays."""
+    budget_round = make_round(world)
+    page = phone_for(browser, live_server, world.member_a)
+    url = f"{live_server}/groups/{world.group_a.id}/rounds/{budget_round.id}/proposals/new"
+    page.goto(url)
+    page.locator("#title").fill("Kjøretimer for alle")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8" + b"0" * 6_000_000}
+    )
+    note = page.locator(".file-too-large")
+    expect(note).to_be_visible()
+    sent = []
+    page.on("request", lambda request: sent.append(request.method))
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_timeout(300)
+    assert "POST" not in sent and page.url == url
+    assert page.locator("#title").input_value() == "Kjøretimer for alle"
+    page.context.close()
