@@ -22,6 +22,7 @@ from pb.proposals.models import Proposal
 from pb.voting import services as voting
 from tests.conftest import csrf_token, make_test_app, post_form
 from tests.factories import add_to_group, log_in, make_user, totp_code
+from tests.integration.test_first_use import round_form
 from tests.integration.test_payouts_pipeline import EN, add_staff, conditional, family, fund
 from tests.integration.voting_helpers import proposal_ids, voting_round
 from tests.proposals_factories import make_proposal, make_round, urls
@@ -469,21 +470,7 @@ def test_every_url_with_a_zero_id_is_a_404(app, world):
 def test_a_round_with_dates_out_of_range_gets_a_form_error(app, world, dates):
     client = client_for(app, world.staff_a)
     url = f"/groups/{world.group_a.id}/rounds/new"
-    today = date.today()
-    form = {
-        "title": "Runde",
-        "amount": "1000",
-        "languages": ["nb"],
-        "review_starts_on": (today + timedelta(days=7)).isoformat(),
-        "voting_starts_on": (today + timedelta(days=14)).isoformat(),
-        "voting_ends_on": (today + timedelta(days=21)).isoformat(),
-        "followup_starts_on": (today + timedelta(days=28)).isoformat(),
-        "ballot_format": "approval",
-        "counting_rule": "mes",
-        "proposal_limit": "3",
-        "report_threshold": "3",
-        **dates,
-    }
+    form = {**round_form("1000", "Runde"), **dates}
     response = post_form(client, url, form, headers=EN)
     assert response.status_code in (200, 400)
     assert "Choose a date between" in response.get_data(as_text=True)
