@@ -4,7 +4,6 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pb.config import ROOT, load_config
@@ -12,6 +11,7 @@ from pb.extensions import babel, csrf, db, htmx, limiter, login, migrate
 from pb.i18n import (
     LANGUAGES,
     install_isolating_gettext,
+    isolate_html,
     select_locale,
     text_direction,
     warn_about_unsupported_lang,
@@ -198,12 +198,6 @@ def _register_error_pages(app: Flask) -> None:
         )
 
 
-def bidi(value) -> Markup:
-    """A value written by a person, set inside a translated sentence: <bdi> keeps its own
-    direction, so a Latin name ending in "." stays "Anna K." in an Arabic sentence."""
-    return Markup("<bdi>%s</bdi>") % value
-
-
 def _register_template_helpers(app: Flask) -> None:
     from pb.audit.labels import action_name
     from pb.codes import pretty_code
@@ -230,7 +224,8 @@ def _register_template_helpers(app: Flask) -> None:
     from pb.voting.views import voting_status
 
     app.jinja_env.globals.update(
-        bidi=bidi,
+        # A person's words set inside a translated sentence, in their own direction.
+        bidi=isolate_html,
         action_name=action_name,
         photo_max_bytes=PHOTO_MAX_BYTES,
         voting_status=voting_status,

@@ -7,6 +7,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from pb.i18n import isolate_text
 from pb.money import AmountError, format_kroner_number, parse_kroner
 
 
@@ -87,8 +88,8 @@ def amount_examples(locale: str | None = None) -> dict[str, str]:
     each isolated, so that a right-to-left sentence can't swap its digit groups."""
     locale = locale or str(get_locale())
     return {
-        "whole": "\u2068" + format_kroner_number(160_000, locale) + "\u2069",
-        "decimal": "\u2068" + format_kroner_number(160_050, locale) + "\u2069",
+        "whole": isolate_text(format_kroner_number(160_000, locale)),
+        "decimal": isolate_text(format_kroner_number(160_050, locale)),
     }
 
 

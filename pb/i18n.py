@@ -91,18 +91,22 @@ def _babel_ngettext(singular: str, plural: str, num: int) -> str:
     return get_translations().ungettext(singular, plural, num)
 
 
+def fill(text: str, variables: dict) -> str:
+    """A translated sentence with its values put in, each isolated; no values, no formatting
+    (as gettext does: a lone "%" stays)."""
+    if not variables:
+        return text
+    return text % {key: isolate_text(value) for key, value in variables.items()}
+
+
 def gettext(string: str, **variables) -> str:
     """flask_babel.gettext, with every value isolated from the sentence's direction."""
-    translated = _babel_gettext(string)
-    if not variables:
-        return translated
-    return translated % {key: isolate_text(value) for key, value in variables.items()}
+    return fill(_babel_gettext(string), variables)
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    translated = _babel_ngettext(singular, plural, num)
-    return translated % {key: isolate_text(value) for key, value in variables.items()}
+    return fill(_babel_ngettext(singular, plural, num), variables)
 
 
 def install_isolating_gettext(jinja_env) -> None:

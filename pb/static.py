@@ -32,19 +32,24 @@ compress = Compress()
 
 
 class StaticVersions:
-    """The hash of each static file, computed once, or again when the file changes (debug)."""
+    """The hash of each static file, computed once. Every page asks for it many times (each
+    icon is a static URL), so in production a known file is not even looked at again; in debug
+    mode a changed file gets a new hash."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, *, watch: bool):
         self.folder = Path(folder)
+        self.watch = watch
         self._known: dict[str, tuple[float, str]] = {}
 
     def version(self, filename: str) -> str | None:
+        known = self._known.get(filename)
+        if known is not None and not self.watch:
+            return known[1]
         path = self.folder / filename
         try:
             mtime = path.stat().st_mtime
         except OSError:
             return None
-        known = self._known.get(filename)
         if known is None or known[0] != mtime:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
             known = self._known[filename] = (mtime, digest)
@@ -57,7 +62,7 @@ def init_static(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     compress.init_app(app)
-    versions = StaticVersions(app.static_folder)
+    versions = StaticVersions(app.static_folder, watch=app.debug)
 
     @app.url_defaults
     def versioned_static_urls(endpoint, values):

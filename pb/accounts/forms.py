@@ -101,7 +101,3 @@ class DeleteAccountForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=language_choices())
-
-
-class EmptyForm(FlaskForm):
-    """A button that posts: only the CSRF token."""

@@ -110,16 +110,13 @@ def end_session(user: User) -> None:
         )
 
 
-def end_all_sessions(user: User, *, except_current: bool = False) -> int:
+def end_all_sessions(user: User) -> int:
     """Log out every device (in the caller's transaction); returns how many were open."""
-    query = (
+    return db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
-    )
-    if except_current and user.login_token:
-        query = query.where(UserSession.token_hash != _hash(user.login_token))
-    return db.session.execute(query).rowcount
+    ).rowcount
 
 
 def end_one_session(user: User, session_id: int) -> bool:

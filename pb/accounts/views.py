@@ -33,6 +33,15 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _empty_session() -> None:
+    """Forget everything the session held (the user, the CSRF token), but the language."""
+    locale = session.get("locale")
+    session.clear()
+    g.pop("csrf_token", None)
+    if locale:
+        session["locale"] = locale
+
+
 def lookup_rate_limit() -> str:
     return current_app.config["LOOKUP_RATE_LIMIT"]
 
@@ -42,11 +51,7 @@ def _finish_login(user: User, *, second_factor: bool):
     planted, an earlier person's state) survives, except the chosen language."""
     if current_user.is_authenticated:
         services.log_out(current_user)
-    locale = session.get("locale")
-    session.clear()
-    g.pop("csrf_token", None)
-    if locale:
-        session["locale"] = locale
+    _empty_session()
     services.log_in(user, second_factor=second_factor, user_agent=request.user_agent.string)
     login_user(user)
     session.permanent = True
@@ -100,11 +105,8 @@ def login_second_factor():
 @login_required
 def logout():
     services.log_out(current_user)
-    locale = session.get("locale")
     logout_user()
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _empty_session()
     flash(_("You are logged out."), "success")
     return see_other("groups.home")
 
@@ -231,7 +233,6 @@ def profile():
         form=form,
         sessions=sessions.active_sessions(current_user),
         is_current=sessions.is_current,
-        end_form=forms.EmptyForm(),
     )
 
 
@@ -239,10 +240,7 @@ def profile():
 def log_out_everywhere():
     services.log_out_everywhere(current_user)
     logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _empty_session()
     flash(_("You are logged out on every device."), "success")
     return see_other(".login")
 

@@ -1,4 +1,4 @@
-from flask import abort, current_app, flash, render_template, request
+from flask import abort, current_app, flash, g, render_template, request
 from flask_login import current_user, login_required
 
 from pb.extensions import db, limiter
@@ -22,7 +22,7 @@ def about():
     language, and (for members) a form to report a wrong word."""
     form = forms.WordReportForm()
     if request.method == "GET":
-        form.language.data = str(_locale())
+        form.language.data = g.locale
     status = 200
     if request.method == "POST":
         if not current_user.is_authenticated:
@@ -44,14 +44,8 @@ def about():
         terms=glossary(),
         languages=LANGUAGES,
         awaiting=AWAITING_A_NATIVE_READER,
-        locale=str(_locale()),
+        locale=g.locale,
     ), status
-
-
-def _locale():
-    from flask_babel import get_locale
-
-    return get_locale()
 
 
 @login_required

@@ -3,7 +3,7 @@ import io
 import segno
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pb.accounts import services as accounts
@@ -64,7 +64,9 @@ def group_page(group_id: int):
         access=access,
         waiting=waiting_for(access, current_user),
         rounds=rounds,
-        member_count=len(access.group.memberships),
+        member_count=db.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.group_id == group_id)
+        ),
     )
 
 
@@ -75,7 +77,7 @@ def members_page(group_id: int):
     query = (request.args.get("q") or "").strip()[:60]
     members = members_of(access.group)
     if query:
-        members = [m for m in members if query.casefold() in user_label(m.user).casefold()]
+        members = [m for m in members if query.casefold() in m.user.display_name.casefold()]
     resettable = set()
     if access.can_moderate:
         refused = accounts.reset_code_problems(current_user, [m.user for m in members])
@@ -88,10 +90,6 @@ def members_page(group_id: int):
         resettable=resettable,
         query=query,
     )
-
-
-def user_label(user) -> str:
-    return user.display_name if user is not None and user.display_name else ""
 
 
 def members_of(group) -> list[Membership]:

@@ -67,14 +67,21 @@ def release_round_rest(budget_round, *, actor, winners_ore: int) -> None:
     pot = lock_pot(pot_for_group(budget_round.group).id)
     rest = held_for(budget_round) - winners_ore
     if rest > 0:
-        post(
-            pot,
-            kind="earmark_release",
-            actor=actor,
-            moves={"earmarked": -rest, "available": rest},
-            memo=budget_round.title,
-            budget_round=budget_round,
-        )
+        give_back(pot, rest, budget_round=budget_round, actor=actor, memo=budget_round.title)
+
+
+def give_back(pot, amount: int, *, budget_round, actor, memo: str, payout_request=None) -> None:
+    """Earmarked money a round no longer needs goes back to "available" (caller holds the
+    pot lock): the rest of the round at publishing, or a winner that will not be paid."""
+    post(
+        pot,
+        kind="earmark_release",
+        actor=actor,
+        moves={"earmarked": -amount, "available": amount},
+        memo=memo,
+        payout_request=payout_request,
+        budget_round=budget_round,
+    )
 
 
 def expected_for(budget_round) -> int:

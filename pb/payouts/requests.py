@@ -22,7 +22,7 @@ from pb.groups.models import Household, Membership
 from pb.idempotency import client_key, server_key
 from pb.notifications.services import notify, register_kind
 from pb.payouts import policy as tiers
-from pb.payouts.earmarks import round_of
+from pb.payouts.earmarks import give_back, round_of
 from pb.payouts.ledger import LedgerError, lock_pot, post, pot_for_group
 from pb.payouts.models import (
     PAYMENT_METHODS,
@@ -527,17 +527,15 @@ def decide(
 
 def _give_back_earmark(pot, request: PayoutRequest, budget_round, actor) -> None:
     """A round's winner that will not be paid: its earmarked money goes back to "available"."""
-    if budget_round is None:
-        return
-    post(
-        pot,
-        kind="earmark_release",
-        actor=actor,
-        moves={"earmarked": -request.amount_ore, "available": request.amount_ore},
-        memo=request.title,
-        payout_request=request,
-        budget_round=budget_round,
-    )
+    if budget_round is not None:
+        give_back(
+            pot,
+            request.amount_ore,
+            budget_round=budget_round,
+            actor=actor,
+            memo=request.title,
+            payout_request=request,
+        )
 
 
 def _title(request: PayoutRequest) -> str:

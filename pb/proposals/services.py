@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from pb.audit.services import record
 from pb.extensions import db
 from pb.groups.models import Group, Membership
+from pb.i18n import fill
 from pb.notifications.services import notify, register_kind
 from pb.proposals import photos
 from pb.proposals.models import (
@@ -43,12 +44,7 @@ class ProposalError(Exception):
     @property
     def message(self) -> str:
         """The reason in the reader's language (call it inside a request)."""
-        from pb.i18n import isolate_text
-
-        text = str(MESSAGES[self.code])
-        if not self.params:
-            return text
-        return text % {key: isolate_text(value) for key, value in self.params.items()}
+        return fill(str(MESSAGES[self.code]), self.params)
 
 
 MESSAGES = {

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 
 from pb.forms import max_length, optional
+from pb.i18n import fill
 from pb.ids import whole_number
 
 BALLOT_MESSAGES = {
@@ -79,7 +80,4 @@ def ballot_message(error, format_money) -> str:
     for key in ("total", "amount"):
         if key in params and error.code == "over_budget":
             params[key] = format_money(params[key])
-    from pb.i18n import isolate_text
-
-    text = str(BALLOT_MESSAGES[error.code])
-    return text % {key: isolate_text(value) for key, value in params.items()} if params else text
+    return fill(str(BALLOT_MESSAGES[error.code]), params)
