@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.accounts import bp as accounts_bp
     from pb.glossary import bp as glossary_bp
     from pb.groups import bp as groups_bp
+    from pb.lending import bp as lending_bp
     from pb.notifications import bp as notifications_bp
     from pb.payouts import bp as payouts_bp
     from pb.proposals import bp as proposals_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(glossary_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(lending_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(payouts_bp)
     app.register_blueprint(proposals_bp)

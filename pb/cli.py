@@ -140,8 +140,10 @@ def export_pb_command(round_id: int, output: str | None) -> None:
 @click.command("run-schedules")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 def run_schedules_command(today) -> None:
-    """Everything on a schedule: plans' monthly payments and reminders, voting reminders, and
-    counting rounds whose voting has closed. Safe to run twice; run it from cron every hour."""
+    """Everything on a schedule: plans' monthly payments and reminders, voting reminders,
+    counting rounds whose voting has closed, lending's offers, reminders and late returns, and
+    the swap shelf's old posts. Safe to run twice; run it from cron every hour."""
+    from pb.lending.services import run_scheduled as run_lending_schedules
     from pb.payouts.services import run_schedules
     from pb.voting.services import run_scheduled as run_voting_schedules
 
@@ -151,6 +153,9 @@ def run_schedules_command(today) -> None:
     paid = run_schedules(today.date() if today else None, failures=failures)
     click.echo(f"{paid} monthly payment(s) made.")
     for what, count in run_voting_schedules(today, failures=failures).items():
+        click.echo(f"{count} {what}.")
+    lending_today = today.date() if today else None
+    for what, count in run_lending_schedules(lending_today, failures=failures).items():
         click.echo(f"{count} {what}.")
     for failure in failures:
         click.echo(f"Failed: {failure}", err=True)

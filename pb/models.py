@@ -4,6 +4,16 @@ from pb.accounts.models import ResetCode, User, UserSession
 from pb.audit.models import AuditEvent, AuditNote
 from pb.glossary.models import WordReport
 from pb.groups.models import Child, Group, Household, Invite, Membership, Programme, ProgrammeRole
+from pb.lending.models import (
+    Booking,
+    BookingMessage,
+    CalendarFeed,
+    DamageReport,
+    HandOver,
+    Item,
+    SwapPost,
+    WaitlistEntry,
+)
 from pb.notifications.models import Notification
 from pb.payouts.models import (
     Allocation,
@@ -26,11 +36,17 @@ __all__ = [
     "AuditEvent",
     "AuditNote",
     "Ballot",
+    "Booking",
+    "BookingMessage",
     "BudgetRound",
+    "CalendarFeed",
     "Child",
+    "DamageReport",
     "Group",
+    "HandOver",
     "Household",
     "Invite",
+    "Item",
     "LedgerEntry",
     "LedgerTransaction",
     "Membership",
@@ -46,8 +62,10 @@ __all__ = [
     "Proposal",
     "ResetCode",
     "RoundResult",
+    "SwapPost",
     "User",
     "UserSession",
     "VotingReminder",
+    "WaitlistEntry",
     "WordReport",
 ]

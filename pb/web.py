@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from htmx_flask import request as htmx_request
 
 
@@ -44,3 +44,10 @@ def render_page_or_partial(page: str, partial: str, **context):
 def see_other(endpoint: str, **values):
     """Redirect after a POST, so a reload never posts twice."""
     return redirect(url_for(endpoint, **values), code=303)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A page's path, also where there is no request (a scheduled job): for links in
+    notifications, which are stored and followed later from the same site."""
+    adapter = current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT"))
+    return adapter.build(endpoint, values)

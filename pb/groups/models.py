@@ -48,6 +48,9 @@ class Group(db.Model):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Fair share in the lending library: how many upcoming bookings of one item a household
+    # may hold at once.
+    lending_limit: Mapped[int] = mapped_column(default=2, server_default="2")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     programme = relationship("Programme", back_populates="groups")

@@ -4,8 +4,10 @@ Email and SMS will be further channels behind notify(); callers don't change.
 """
 
 import json
+import re
+from datetime import date
 
-from flask_babel import LazyString, force_locale
+from flask_babel import LazyString, force_locale, format_date
 from markupsafe import Markup, escape
 from sqlalchemy import String, cast, delete, func, or_, select, update
 
@@ -39,12 +41,24 @@ def notify(user, kind: str, *, in_group=None, link: str | None = None, **params)
     return notification
 
 
+# A parameter whose name ends in "day" and holds an ISO date is a date: it is stored as
+# 2026-12-12 and written out the reader's way when shown ("12. des. 2026").
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _shown(key: str, value: str) -> str:
+    if key.endswith("day") and _ISO_DATE.fullmatch(value):
+        return format_date(date.fromisoformat(value), "medium")
+    return value
+
+
 def text_of(notification: Notification) -> Markup:
     """The message in the current reader's language. Markup's % escapes each parameter once."""
     template = _MESSAGES.get(notification.kind)
     if template is None:
         return escape(notification.kind)
-    return markup_with_isolated(str(template), notification.params)
+    params = {key: _shown(key, value) for key, value in notification.params.items()}
+    return markup_with_isolated(str(template), params)
 
 
 def unread_count(user) -> int:

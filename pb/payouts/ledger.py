@@ -11,6 +11,7 @@ from pb.audit.services import record
 from pb.extensions import db
 from pb.forms import in_date_window
 from pb.idempotency import client_key
+from pb.locking import begin_immediate_on_sqlite
 from pb.payouts.models import Allocation, LedgerEntry, LedgerTransaction, Pot
 
 
@@ -45,28 +46,11 @@ def pot_for_group(group, *, create: bool = False) -> Pot | None:
     return pot
 
 
-def _begin_immediate_on_sqlite() -> None:
-    """SQLite has no row locks: take the database's write lock now, before reading the balance.
-
-    pysqlite (Python < 3.12 default, "legacy" transaction control) only opens a transaction right
-    before INSERT/UPDATE/DELETE, so reads before that ran outside any transaction. If no
-    transaction is open yet, BEGIN IMMEDIATE opens one holding the write lock; pysqlite then sees
-    `in_transaction` and adds no BEGIN of its own, and the session's commit ends it. If one is
-    open, this connection has already written, so it holds the write lock already.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
-
-
 def lock_pot(pot_id: int) -> Pot:
     """Lock the pot row for the rest of the transaction and return it freshly read: SELECT ... FOR
     UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite. Every money movement of a pot takes this lock
     first, so approvals, payments and cancellations of one pot happen one after another."""
-    _begin_immediate_on_sqlite()
+    begin_immediate_on_sqlite()
     pot = db.session.scalar(
         select(Pot)
         .where(Pot.id == pot_id)

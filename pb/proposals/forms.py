@@ -33,6 +33,18 @@ PHOTO_MESSAGES = {
 }
 
 
+def prepared_upload(field):
+    """A photo field's upload, re-encoded (pb/proposals/photos.py), or None if no file was
+    chosen; a file that is not an acceptable photo is the field's error."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    try:
+        return prepare_photo(upload.stream)
+    except PhotoError as error:
+        raise ValidationError(PHOTO_MESSAGES[error.code]) from error
+
+
 def midnight_utc(day: date) -> datetime:
     """The start of a day in Oslo, as the naive UTC time the database stores."""
     local = datetime.combine(day, time(0, 0), tzinfo=OSLO)
@@ -170,13 +182,7 @@ class ProposalForm(FlaskForm):
             raise ValidationError(_l("The cost is more than the whole round's amount."))
 
     def validate_photo(self, field):
-        upload = field.data
-        if not upload or not getattr(upload, "filename", ""):
-            return
-        try:
-            self.prepared_photo = prepare_photo(upload.stream)
-        except PhotoError as error:
-            raise ValidationError(PHOTO_MESSAGES[error.code]) from error
+        self.prepared_photo = prepared_upload(field)
 
 
 class TranslationForm(FlaskForm):

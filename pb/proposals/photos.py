@@ -106,8 +106,9 @@ def _reencode(data: bytes) -> PreparedPhoto:
         raise PhotoError("corrupt") from error
 
 
-def upload_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "proposals"
+def upload_folder(kind: str = "proposals") -> Path:
+    """Each domain's photos in a folder of their own ("proposals", "lending")."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -117,12 +118,12 @@ def medium_name(photo_name: str) -> str:
     return photo_name.removesuffix(".jpg") + "-800.jpg"
 
 
-def store_photo(photo: PreparedPhoto) -> tuple[str, str]:
+def store_photo(photo: PreparedPhoto, kind: str = "proposals") -> tuple[str, str]:
     """Write the sizes under random names; returns (photo name, thumbnail name). The 800 px
     copy's name follows from the photo's (medium_name)."""
     stem = secrets.token_hex(16)
     names = (f"{stem}.jpg", f"{stem}-thumb.jpg")
-    folder = upload_folder()
+    folder = upload_folder(kind)
     (folder / names[0]).write_bytes(photo.full)
     (folder / names[1]).write_bytes(photo.thumbnail)
     if photo.medium:
@@ -130,10 +131,25 @@ def store_photo(photo: PreparedPhoto) -> tuple[str, str]:
     return names
 
 
-def remove_photo(*names: str | None) -> None:
-    folder = upload_folder()
+def remove_photo(*names: str | None, kind: str = "proposals") -> None:
+    folder = upload_folder(kind)
     for name in names:
         if name:
             (folder / name).unlink(missing_ok=True)
             if not name.endswith("-thumb.jpg"):
                 (folder / medium_name(name)).unlink(missing_ok=True)
+
+
+def send_photo(name: str | None, size: str, kind: str = "proposals"):
+    """The response for one size of a stored photo ("full", "medium", or the thumbnail's own
+    name), private to the people who may see the page it is on."""
+    from flask import abort, send_from_directory
+
+    if not name:
+        abort(404)
+    folder = upload_folder(kind)
+    if size == "medium" and (folder / medium_name(name)).exists():
+        name = medium_name(name)  # photos from before the 800 px copy get the full one
+    response = send_from_directory(folder, name, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

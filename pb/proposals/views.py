@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, send_from_directory, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
@@ -356,13 +356,7 @@ def photo(group_id: int, round_id: int, proposal_id: int, size: str):
     access, _round, proposal = _load(group_id, round_id, proposal_id)
     _require_visible(access, proposal)
     name = proposal.photo_name if size in ("full", "medium") else proposal.thumbnail_name
-    if not name:
-        abort(404)
-    if size == "medium" and (photos.upload_folder() / photos.medium_name(name)).exists():
-        name = photos.medium_name(name)  # photos from before the 800 px copy get the full one
-    response = send_from_directory(photos.upload_folder(), name, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.send_photo(name, size)
 
 
 @login_required
