@@ -275,6 +275,9 @@ def seed_demo() -> bool:
         {u.username: u for u in db.session.scalars(select(User).where(User.is_demo))},
         lead,
     )
+    from pb.lending.demo import seed_lending_demo
+
+    seed_lending_demo(steady, lead)
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
     demo_invites()

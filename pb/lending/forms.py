@@ -74,7 +74,9 @@ class ItemForm(PhotoForm):
     owner = SelectField(_l("Who owns it"), choices=_choices(labels.OWNER_NAMES))
     insurance_note = TextAreaField(_l("Insurance"), validators=[max_length(NOTE_MAX)])
     condition = SelectField(_l("Condition"), choices=_choices(labels.CONDITION_NAMES))
-    status = SelectField(_l("Status"), choices=_choices(labels.ITEM_STATUS_NAMES))
+    status = SelectField(
+        _l("Status"), choices=_choices(labels.ITEM_STATUS_NAMES), default="available"
+    )
     max_loan_days = _whole(_l("Longest loan, in days"), 1, MAX_LOAN_DAYS, 7)
     buffer_days = _whole(_l("Days between loans, to check and clean it"), 0, MAX_BUFFER_DAYS, 0)
     auto_confirm = BooleanField(_l("Confirm bookings on their own, without asking me"))

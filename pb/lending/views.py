@@ -167,14 +167,9 @@ def edit_item(group_id: int, item_id: int):
     item = item_in_group(access, item_id)
     require(may_edit_item(access, item, current_user))
     form = forms.ItemForm(obj=item if request.method == "GET" else None)
-    form.custodian.choices = _member_choices(access.group)
-    if request.method == "GET":
-        form.custodian.data = item.custodian_id or current_user.id
-        form.whole_household.data = item.custodian_household_id is not None
-    # The custodian is changed on its own page, where the change is recorded.
-    form.custodian.validators = []
-    form.custodian.data = item.custodian_id or 0
-    form.custodian.choices = [(form.custodian.data, "")]
+    # The keeper is changed on a page of its own, where the change is recorded.
+    del form.custodian
+    del form.whole_household
     if form.validate_on_submit():
         services.update_item(
             item,

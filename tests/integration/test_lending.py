@@ -21,6 +21,17 @@ from tests.integration.test_payouts_pipeline import family
 from tests.lending_helpers import book, days_ahead, make_item
 
 
+@pytest.fixture(autouse=True)
+def english_readers(request):
+    """These tests read the pages' English words: everyone in the world reads English."""
+    if "world" not in request.fixturenames:
+        return
+    world = request.getfixturevalue("world")
+    for user in (world.lead, world.staff_a, world.peer_a, world.member_a, world.member_b):
+        user.locale = "en"
+    db.session.commit()
+
+
 @pytest.fixture
 def board(world):
     """A paddle board in group A, kept by the peer consultant."""
@@ -325,7 +336,7 @@ def test_pick_up_instructions_only_for_a_confirmed_booking(world, board, client,
     services.decide(booking, actor=world.peer_a, confirm=True)
     assert secret in client.get(path).get_data(as_text=True)
     assert secret in client.get(f"{path}/bookings/{booking.id}").get_data(as_text=True)
-    other = make_user("neighbour")
+    other = make_user("neighbour", locale="en")
     add_to_group(other, world.group_a)
     other_client = current_app.test_client()
     log_in(other_client, other)
@@ -351,12 +362,55 @@ def test_items_are_added_by_staff_or_peers_and_edited_by_the_custodian(world, cl
             "buffer_days": "1",
             "owner": "parents",
             "condition": "good",
-            "status": "available",
         },
     )
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
     item = db.session.scalar(select(Item).where(Item.name == "Telt"))
     assert item.custodian_id == world.member_a.id and item.owner == "parents"
+    assert item.status == "available"
+    edit = f"/groups/{world.group_a.id}/items/{item.id}/edit"
+    other = make_user("not_keeper", locale="en")
+    add_to_group(other, world.group_a)
+    other_client = current_app.test_client()
+    log_in(other_client, other)
+    assert other_client.get(edit).status_code == 404
+    keeper = current_app.test_client()
+    log_in(keeper, world.member_a)
+    changed = post_form(
+        keeper,
+        edit,
+        {
+            "name": "Telt for fire",
+            "category": "camping",
+            "max_loan_days": "40",
+            "buffer_days": "2",
+            "owner": "parents",
+            "condition": "worn",
+            "status": "available",
+            "pickup_instructions": "I boden.",
+        },
+    )
+    assert changed.status_code == 303, changed.get_data(as_text=True)[:3000]
+    assert (item.name, item.max_loan_days, item.custodian_id) == (
+        "Telt for fire",
+        40,
+        world.member_a.id,
+    )
+    too_long = post_form(
+        keeper,
+        edit,
+        {
+            "name": "Telt",
+            "category": "camping",
+            "max_loan_days": "99",
+            "buffer_days": "0",
+            "owner": "group",
+            "condition": "good",
+            "status": "available",
+        },
+    )
+    assert "Choose a whole number from 1 to 60" in too_long.get_data(as_text=True)
+    assert item.max_loan_days == 40
 
 
 def test_the_custodian_hands_custodianship_to_another_member_and_it_is_logged(world, board):
