@@ -73,3 +73,4 @@ format: install
 bench: install
 	$(PY) bench/tally.py
 	$(PY) bench/uploads.py
+	$(PY) bench/lending_search.py
