@@ -955,19 +955,26 @@ def my_bookings(user, group, today=None) -> list[Booking]:
     )
 
 
+def items_looked_after(user, group) -> list[int]:
+    """The ids of the group's items this person looks after, alone or with their household."""
+    membership = membership_of(user, group.id)
+    if membership is None:
+        return []
+    kept_by = Item.custodian_id == user.id
+    if membership.household_id is not None:
+        kept_by = kept_by | (Item.custodian_household_id == membership.household_id)
+    return list(db.session.scalars(select(Item.id).where(Item.group_id == group.id, kept_by)))
+
+
 def waiting_requests(user, group) -> list[Booking]:
     """Requests for items this person looks after, waiting for their answer."""
-    items = [
-        item
-        for item in db.session.scalars(select(Item).where(Item.group_id == group.id))
-        if is_custodian(item, user)
-    ]
-    if not items:
+    item_ids = items_looked_after(user, group)
+    if not item_ids:
         return []
     return list(
         db.session.scalars(
             select(Booking)
-            .where(Booking.item_id.in_([i.id for i in items]), Booking.status == "requested")
+            .where(Booking.item_id.in_(item_ids), Booking.status == "requested")
             .order_by(Booking.start_on)
         )
     )

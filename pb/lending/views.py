@@ -347,9 +347,9 @@ def book(group_id: int, item_id: int):
         form.start.errors.append(error.message)
         return _item_page(access, item, form, status=409, taken=error.code == "taken")
     if booking.status == "confirmed":
-        flash(_("Booked! The custodian will hand it over on the first day."), "success")
+        flash(_("Booked! The keeper will hand it over on the first day."), "success")
     else:
-        flash(_("Sent! The custodian will answer soon."), "success")
+        flash(_("Sent! The keeper will answer soon."), "success")
     return see_other(".booking_page", group_id=group_id, item_id=item_id, booking_id=booking.id)
 
 

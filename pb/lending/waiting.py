@@ -7,7 +7,7 @@ from pb.extensions import db
 from pb.groups.overview import Waiting, register_waiting
 from pb.i18n import ngettext
 from pb.lending import services
-from pb.lending.models import Booking, Item
+from pb.lending.models import Booking
 from pb.timeutil import local_today
 from pb.web import path_for
 
@@ -18,11 +18,7 @@ def _lending(access, user) -> list[Waiting]:
     mine = services.my_bookings(user, access.group)
     offers = [b for b in mine if b.status == "offered"]
     today = local_today()
-    looked_after = [
-        i.id
-        for i in db.session.scalars(select(Item).where(Item.group_id == access.group.id))
-        if services.is_custodian(i, user)
-    ]
+    looked_after = services.items_looked_after(user, access.group)
     handovers = (
         db.session.scalar(
             select(db.func.count())

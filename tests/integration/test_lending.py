@@ -705,3 +705,34 @@ def test_a_paid_equipment_payout_offers_add_as_shared_item(world, client, login)
         as_text=True
     )
     assert 'value="Padlebrett til gruppa"' in form
+
+
+def test_only_the_people_in_a_booking_may_cancel_it_or_take_an_offer(world, board, client, login):
+    stranger = make_user("stranger", locale="en")
+    add_to_group(stranger, world.group_a)
+    booking = book(board, world.member_a, 2)
+    for action in (
+        lambda: services.cancel(booking, actor=stranger),
+        lambda: services.accept_offer(booking, user=stranger),
+        lambda: services.decline_offer(booking, user=stranger),
+        lambda: services.send_message(booking, author=stranger, text="Hei"),
+    ):
+        with pytest.raises(LendingError) as refused:
+            action()
+        assert refused.value.code == "not_yours"
+    assert booking.status == "requested"
+    # Over HTTP the stranger doesn't find the booking at all, and nothing changes.
+    log_in(client, stranger)
+    path = f"/groups/{world.group_a.id}/items/{board.id}/bookings/{booking.id}"
+    item_path = f"/groups/{world.group_a.id}/items/{board.id}"
+    for step in ("/cancel", "/confirm", "/accept", "/messages"):
+        response = post_form(client, path + step, {"text": "x"}, token_from=item_path)
+        assert response.status_code == 404, step
+    assert booking.status == "requested" and count(Booking) == 1
+
+
+def test_the_group_page_shows_requests_waiting_for_the_keeper(world, board, client, login):
+    book(board, world.member_a, 2)
+    login(world.peer_a)
+    page = plain(client.get(f"/groups/{world.group_a.id}").get_data(as_text=True))
+    assert "1 booking request waits for your answer" in page
