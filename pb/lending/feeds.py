@@ -4,7 +4,7 @@ and making a new address revokes the old one."""
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import delete, or_, select
@@ -86,7 +86,7 @@ def calendar_for(user, titles) -> bytes:
     for booking in _feed_bookings(user):
         event = Event()
         event.add("uid", f"booking-{booking.id}@fellespott")
-        event.add("dtstamp", booking.created_at)
+        event.add("dtstamp", booking.created_at.replace(tzinfo=UTC))
         event.add("dtstart", booking.start_on)
         # All-day events end the day after their last day (RFC 5545).
         event.add("dtend", booking.end_on + timedelta(days=1))

@@ -146,6 +146,8 @@ def update_item(item: Item, *, actor, photo=None, remove_photo=False, **fields) 
         setattr(item, name, value)
     if item.status == "available":
         item.maintenance_until = None
+    if item.status in ("lost", "retired") and was_available:
+        _cancel_upcoming(item)
     item.photo_name, item.thumbnail_name = _photo_fields(photo, old_photos, remove_photo)
     record("item.updated", actor=actor, group=item.group, subject=item, status=item.status)
     _commit_or_remove(*(item.photo_name, item.thumbnail_name) if photo is not None else ())
@@ -154,6 +156,26 @@ def update_item(item: Item, *, actor, photo=None, remove_photo=False, **fields) 
     if item.status == "available" and not was_available:
         offer_freed_days(item)
     return item
+
+
+def _cancel_upcoming(item: Item) -> None:
+    """A lost or retired item won't come: its coming bookings end, and their borrowers hear."""
+    for booking in db.session.scalars(
+        select(Booking).where(
+            Booking.item_id == item.id, Booking.status.in_(("offered", "requested", "confirmed"))
+        )
+    ):
+        booking.status = "cancelled"
+        booking.cancel_reason = "custodian"
+        for user in _borrowers(booking):
+            notices.send(
+                user,
+                "lending.cancelled",
+                item,
+                link=_item_link(item),
+                item=item.name,
+                **notices.days(booking.start_on, booking.end_on),
+            )
 
 
 def change_custodian(item: Item, *, actor, custodian_id: int, whole_household: bool) -> Item:
@@ -718,7 +740,7 @@ def pick_up(booking: Booking, *, actor, condition: str, note="", photo=None, tod
         raise LendingError("wrong_status")
     item = _lock_item(booking.item)
     if today < booking.blocks_from:
-        if _clashes(item, today, booking.blocks_from - timedelta(days=1)):
+        if _clashes(item, today, booking.blocks_from - timedelta(days=1), ignore=booking.id):
             _refuse("pickup_early_taken")
         booking.blocks_from = today
         _flush_or_taken("pickup_early_taken")
@@ -900,7 +922,7 @@ def send_message(booking: Booking, *, author, text: str) -> BookingMessage:
 # What fits the moment (the QR label), and lists
 
 
-def scan_action(item: Item, user, access, today: date | None = None):
+def scan_action(item: Item, user, today: date | None = None):
     """The one action that fits the moment for the person scanning the label: (action, booking).
     The custodian hands over or takes back what starts or ends today; whoever has the item can
     report damage; anyone else can book."""

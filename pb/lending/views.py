@@ -260,7 +260,7 @@ def _iso_day(text) -> date | None:
 
 def _item_page(access, item, form, status: int = 200, taken: bool = False):
     bookings = services.bookings_of_item(item)
-    action, action_booking = services.scan_action(item, current_user, access)
+    action, action_booking = services.scan_action(item, current_user)
     custodian = is_custodian(item, current_user)
     context = {
         "access": access,

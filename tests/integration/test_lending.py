@@ -575,10 +575,10 @@ def test_the_label_and_what_a_scan_opens(world, board, client, login):
     scanned = client.get(f"/i/{board.code}", follow_redirects=True).get_data(as_text=True)
     assert 'data-action="hand_over"' in scanned
     services.pick_up(booking, actor=world.peer_a, condition="good")
-    assert services.scan_action(board, world.member_a, None)[0] == "report_damage"
-    assert services.scan_action(board, world.staff_a, None)[0] == "book"
+    assert services.scan_action(board, world.member_a)[0] == "report_damage"
+    assert services.scan_action(board, world.staff_a)[0] == "book"
     later = local_today() + timedelta(days=1)
-    assert services.scan_action(board, world.peer_a, None, later)[0] == "take_back"
+    assert services.scan_action(board, world.peer_a, later)[0] == "take_back"
 
 
 def test_the_calendar_feed_parses_back_with_icalendar(world, board, client):
@@ -736,3 +736,38 @@ def test_the_group_page_shows_requests_waiting_for_the_keeper(world, board, clie
     login(world.peer_a)
     page = plain(client.get(f"/groups/{world.group_a.id}").get_data(as_text=True))
     assert "1 booking request waits for your answer" in page
+
+
+def test_handing_over_early_with_buffer_days_and_when_someone_else_has_it(world):
+    item = make_item(world.group_a, world.staff_a, world.peer_a, buffer_days=2)
+    earlier = book(item, world.staff_a, 0, 1)  # away days 0..1, checked on days 2..3
+    later = book(item, world.member_a, 4, 5)
+    for booking in (earlier, later):
+        services.decide(booking, actor=world.peer_a, confirm=True)
+    # The later family can't have it before the earlier one is done (and checked).
+    with pytest.raises(LendingError) as refused:
+        services.pick_up(later, actor=world.peer_a, condition="good")
+    assert refused.value.code == "pickup_early_taken"
+    assert later.status == "confirmed" and later.blocks_from == later.start_on
+    # Once the earlier booking is cancelled, the same early hand-over works (its own buffer
+    # days are no obstacle).
+    services.cancel(earlier, actor=world.staff_a)
+    services.pick_up(later, actor=world.peer_a, condition="good")
+    assert later.status == "picked_up" and later.blocks_from == local_today()
+
+
+def test_a_retired_item_cancels_its_coming_bookings(world, board):
+    booking = book(board, world.member_a, 3)
+    services.update_item(board, actor=world.staff_a, status="retired")
+    assert booking.status == "cancelled"
+    assert notes_for(world.member_a, "lending.cancelled") == 1
+
+
+def test_moderators_see_a_booking_but_not_its_messages(world, board, client, login):
+    booking = book(board, world.member_a, 2)
+    services.send_message(booking, author=world.member_a, text="Privat beskjed til Peer")
+    login(world.staff_a)
+    page = client.get(
+        f"/groups/{world.group_a.id}/items/{board.id}/bookings/{booking.id}"
+    ).get_data(as_text=True)
+    assert "Privat beskjed" not in page
