@@ -1006,65 +1006,55 @@ def waiting_requests(user, group) -> list[Booking]:
 # Schedules
 
 
+def _remind_once(where, flag: str, kind: str, *, custodians_too=False, **params) -> int:
+    """Tell the borrower (and, if asked, the keepers) about each booking `where` selects whose
+    `flag` is not set yet, then set it, so that each reminder goes out once."""
+    bookings = list(
+        db.session.scalars(select(Booking).where(*where, getattr(Booking, flag).is_(False)))
+    )
+    for booking in bookings:
+        setattr(booking, flag, True)
+        told = _borrowers(booking) + (_custodians(booking.item) if custodians_too else [])
+        extra = {name: value(booking) for name, value in params.items()}
+        for user in told:
+            notices.send(
+                user,
+                kind,
+                booking.item,
+                link=_booking_link(booking),
+                item=booking.item.name,
+                **extra,
+            )
+    return len(bookings)
+
+
 def send_reminders(today: date | None = None) -> dict[str, int]:
     """The day before pick-up and before return, and once when a return is late (to both
     sides). Each is sent once: the booking remembers it."""
     today = today or local_today()
     tomorrow = today + timedelta(days=1)
-    counts = {"pick-up reminders": 0, "return reminders": 0, "late returns": 0}
-    for booking in db.session.scalars(
-        select(Booking).where(
-            Booking.status == "confirmed",
-            Booking.start_on == tomorrow,
-            Booking.pickup_reminded.is_(False),
-        )
-    ):
-        booking.pickup_reminded = True
-        for user in _borrowers(booking):
-            notices.send(
-                user,
-                "lending.pickup_tomorrow",
-                booking.item,
-                link=_booking_link(booking),
-                item=booking.item.name,
-            )
-        counts["pick-up reminders"] += 1
-    for booking in db.session.scalars(
-        select(Booking).where(
-            Booking.status == "picked_up",
-            Booking.end_on == tomorrow,
-            Booking.return_reminded.is_(False),
-        )
-    ):
-        booking.return_reminded = True
-        for user in _borrowers(booking):
-            notices.send(
-                user,
-                "lending.return_tomorrow",
-                booking.item,
-                link=_booking_link(booking),
-                item=booking.item.name,
-            )
-        counts["return reminders"] += 1
-    for booking in db.session.scalars(
-        select(Booking).where(
-            Booking.status == "picked_up",
-            Booking.end_on < today,
-            Booking.late_flagged.is_(False),
-        )
-    ):
-        booking.late_flagged = True
+    counts = {
+        "pick-up reminders": _remind_once(
+            (Booking.status == "confirmed", Booking.start_on == tomorrow),
+            "pickup_reminded",
+            "lending.pickup_tomorrow",
+        ),
+        "return reminders": _remind_once(
+            (Booking.status == "picked_up", Booking.end_on == tomorrow),
+            "return_reminded",
+            "lending.return_tomorrow",
+        ),
+    }
+    late = (Booking.status == "picked_up", Booking.end_on < today, Booking.late_flagged.is_(False))
+    for booking in db.session.scalars(select(Booking).where(*late)):
         record("booking.late", group=booking.item.group, subject=booking)
-        for user in [*_borrowers(booking), *_custodians(booking.item)]:
-            notices.send(
-                user,
-                "lending.late",
-                booking.item,
-                link=_booking_link(booking),
-                item=booking.item.name,
-                day=notices.day(booking.end_on),
-            )
-        counts["late returns"] += 1
+    counts["late returns"] = _remind_once(
+        late[:2],
+        "late_flagged",
+        "lending.late",
+        custodians_too=True,
+        day=lambda booking: notices.day(booking.end_on),
+    )
     db.session.commit()
     return counts
 

@@ -324,8 +324,7 @@ def calendar_part(group_id: int, item_id: int):
 def item_photo(group_id: int, item_id: int, size: str):
     access = group_access(group_id)
     item = item_in_group(access, item_id)
-    name = item.photo_name if size in ("full", "medium") else item.thumbnail_name
-    return photos.send_photo(name, size, PHOTO_FOLDER)
+    return photos.send_photo(item, size, PHOTO_FOLDER)
 
 
 @login_required
@@ -559,8 +558,7 @@ def handover_photo(group_id: int, item_id: int, booking_id: int, handover_id: in
     handover = db.session.get(HandOver, handover_id)
     if handover is None or handover.booking_id != booking.id:
         abort(404)
-    name = handover.photo_name if size in ("full", "medium") else handover.thumbnail_name
-    return photos.send_photo(name, size, PHOTO_FOLDER)
+    return photos.send_photo(handover, size, PHOTO_FOLDER)
 
 
 @login_required
@@ -621,8 +619,7 @@ def damage_photo(group_id: int, item_id: int, report_id: int, size: str):
     report = db.session.get(DamageReport, report_id)
     if report is None or report.item_id != item.id:
         abort(404)
-    name = report.photo_name if size in ("full", "medium") else report.thumbnail_name
-    return photos.send_photo(name, size, PHOTO_FOLDER)
+    return photos.send_photo(report, size, PHOTO_FOLDER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -749,8 +746,7 @@ def swap_page(group_id: int, post_id: int):
 def swap_photo(group_id: int, post_id: int, size: str):
     access = group_access(group_id)
     post = swap_post_in_group(access, post_id)
-    name = post.photo_name if size in ("full", "medium") else post.thumbnail_name
-    return photos.send_photo(name, size, PHOTO_FOLDER)
+    return photos.send_photo(post, size, PHOTO_FOLDER)
 
 
 def _swap_step(group_id: int, post_id: int, action, done: str):

@@ -140,11 +140,12 @@ def remove_photo(*names: str | None, kind: str = "proposals") -> None:
                 (folder / medium_name(name)).unlink(missing_ok=True)
 
 
-def send_photo(name: str | None, size: str, kind: str = "proposals"):
-    """The response for one size of a stored photo ("full", "medium", or the thumbnail's own
-    name), private to the people who may see the page it is on."""
+def send_photo(owner, size: str, kind: str = "proposals"):
+    """The response for one size ("full", "medium" or "thumb") of the photo of `owner` (anything
+    with photo_name and thumbnail_name), private to the people who may see its page."""
     from flask import abort, send_from_directory
 
+    name = owner.photo_name if size in ("full", "medium") else owner.thumbnail_name
     if not name:
         abort(404)
     folder = upload_folder(kind)

@@ -355,8 +355,7 @@ def translate(group_id: int, round_id: int, proposal_id: int):
 def photo(group_id: int, round_id: int, proposal_id: int, size: str):
     access, _round, proposal = _load(group_id, round_id, proposal_id)
     _require_visible(access, proposal)
-    name = proposal.photo_name if size in ("full", "medium") else proposal.thumbnail_name
-    return photos.send_photo(name, size)
+    return photos.send_photo(proposal, size)
 
 
 @login_required
