@@ -83,7 +83,7 @@ class ItemForm(PhotoForm):
     payout_id = HiddenField()
 
     def fields_for_service(self) -> dict:
-        return {
+        fields = {
             "name": self.name.data.strip(),
             "category": self.category.data,
             "description": (self.description.data or "").strip(),
@@ -95,8 +95,11 @@ class ItemForm(PhotoForm):
             "max_loan_days": self.max_loan_days.data,
             "buffer_days": self.buffer_days.data,
             "auto_confirm": bool(self.auto_confirm.data),
-            "custodian_shares_phone": bool(self.custodian_shares_phone.data),
         }
+        # Only the keeper sees this choice: it is their own number.
+        if "custodian_shares_phone" in self:
+            fields["custodian_shares_phone"] = bool(self.custodian_shares_phone.data)
+        return fields
 
 
 class CustodianForm(FlaskForm):

@@ -130,6 +130,7 @@ def new_item(group_id: int):
     access = group_access(group_id)
     require(access.can_moderate)
     form = forms.ItemForm()
+    del form.custodian_shares_phone  # the keeper's own choice, made when they edit the item
     form.custodian.choices = _member_choices(access.group)
     payout = _payout_to_prefill(access, request.values.get("payout"))
     if request.method == "GET":
@@ -170,6 +171,8 @@ def edit_item(group_id: int, item_id: int):
     # The keeper is changed on a page of its own, where the change is recorded.
     del form.custodian
     del form.whole_household
+    if not is_custodian(item, current_user):
+        del form.custodian_shares_phone
     if form.validate_on_submit():
         services.update_item(
             item,
