@@ -771,3 +771,18 @@ def test_moderators_see_a_booking_but_not_its_messages(world, board, client, log
         f"/groups/{world.group_a.id}/items/{board.id}/bookings/{booking.id}"
     ).get_data(as_text=True)
     assert "Privat beskjed" not in page
+
+
+def test_dates_in_lending_notifications_are_written_the_readers_way(app, world, board):
+    from flask_babel import force_locale
+
+    from pb.notifications.services import text_of
+
+    booking = book(board, world.member_a, 2)
+    services.decide(booking, actor=world.peer_a, confirm=True)
+    note = db.session.scalar(select(Notification).where(Notification.kind == "lending.confirmed"))
+    assert note.params["first_day"] == booking.start_on.isoformat()
+    with app.test_request_context(), force_locale("en"):
+        shown = plain(str(text_of(note)))
+    assert booking.start_on.isoformat() not in shown
+    assert str(booking.start_on.year) in shown and "Padlebrett 1" in shown
