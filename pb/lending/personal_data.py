@@ -72,8 +72,13 @@ def _erase(erasure: privacy.Erasure) -> None:
         db.session.delete(post)
     db.session.execute(
         update(SwapPost)
-        .where(SwapPost.reserved_by_id == user_id)
+        .where(SwapPost.reserved_by_id == user_id, SwapPost.status == "reserved")
         .values(status="open", reserved_by_id=None, reserved_at=None)
+    )
+    db.session.execute(
+        update(SwapPost)
+        .where(SwapPost.reserved_by_id == user_id)
+        .values(reserved_by_id=None, reserved_at=None)
     )
     for report in db.session.scalars(
         select(DamageReport).where(DamageReport.reporter_id == user_id)

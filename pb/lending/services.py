@@ -141,12 +141,13 @@ def create_item(group, *, actor, photo=None, **fields) -> Item:
 
 def update_item(item: Item, *, actor, photo=None, remove_photo=False, **fields) -> Item:
     old_photos = (item.photo_name, item.thumbnail_name)
-    was_available = item.status == "available"
+    old_status = item.status
+    was_available = old_status == "available"
     for name, value in fields.items():
         setattr(item, name, value)
     if item.status == "available":
         item.maintenance_until = None
-    if item.status in ("lost", "retired") and was_available:
+    if item.status in ("lost", "retired") and old_status not in ("lost", "retired"):
         _cancel_upcoming(item)
     item.photo_name, item.thumbnail_name = _photo_fields(photo, old_photos, remove_photo)
     record("item.updated", actor=actor, group=item.group, subject=item, status=item.status)
@@ -167,6 +168,8 @@ def _cancel_upcoming(item: Item) -> None:
     ):
         booking.status = "cancelled"
         booking.cancel_reason = "custodian"
+        if booking.waitlist_entry_id:
+            db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "lapsed"
         for user in _borrowers(booking):
             notices.send(
                 user,
@@ -560,7 +563,8 @@ def join_waitlist(item: Item, *, user, start: date, end: date, today=None) -> Wa
 
 
 def leave_waitlist(entry: WaitlistEntry, *, user) -> None:
-    if not (entry.borrower_id == user.id or party_of(user, entry.item.group_id)[0] == entry.party):
+    party = party_of(user, entry.item.group_id)
+    if not (entry.borrower_id == user.id or (party and party[0] == entry.party)):
         raise LendingError("not_yours")
     if entry.status != "waiting":
         raise LendingError("wrong_status")
@@ -739,6 +743,11 @@ def pick_up(booking: Booking, *, actor, condition: str, note="", photo=None, tod
     if booking.status != "confirmed" or booking.end_on < today:
         raise LendingError("wrong_status")
     item = _lock_item(booking.item)
+    still_out = db.session.scalar(
+        select(Booking.id).where(Booking.item_id == item.id, Booking.status == "picked_up")
+    )
+    if still_out is not None:
+        _refuse("wrong_status")  # the one before has not come back yet
     if today < booking.blocks_from:
         if _clashes(item, today, booking.blocks_from - timedelta(days=1), ignore=booking.id):
             _refuse("pickup_early_taken")

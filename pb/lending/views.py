@@ -766,6 +766,7 @@ def _swap_step(group_id: int, post_id: int, action, done: str):
 
 @login_required
 def reserve_swap(group_id: int, post_id: int):
+    require(membership_of(current_user, group_id) is not None)
     return _swap_step(
         group_id,
         post_id,

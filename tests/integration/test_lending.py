@@ -786,3 +786,76 @@ def test_dates_in_lending_notifications_are_written_the_readers_way(app, world, 
         shown = plain(str(text_of(note)))
     assert booking.start_on.isoformat() not in shown
     assert str(booking.start_on.year) in shown and "Padlebrett 1" in shown
+
+
+def test_an_item_cannot_go_out_while_the_one_before_is_still_out(world, board):
+    first = book(board, world.staff_a, 0)
+    second = book(board, world.member_a, 1)
+    for booking in (first, second):
+        services.decide(booking, actor=world.peer_a, confirm=True)
+    services.pick_up(first, actor=world.peer_a, condition="good")
+    later = local_today() + timedelta(days=1)
+    with pytest.raises(LendingError) as refused:
+        services.pick_up(second, actor=world.peer_a, condition="good", today=later)
+    assert refused.value.code == "wrong_status"
+    assert second.status == "confirmed" and count(HandOver) == 1
+
+
+def test_retiring_an_item_in_repair_cancels_its_later_bookings_and_offers(world, board):
+    other = make_user("waiter")
+    add_to_group(other, world.group_a)
+    holder = book(board, world.member_a, 30)
+    start, end = days_ahead(30)
+    services.join_waitlist(board, user=other, start=start, end=end)
+    services.cancel(holder, actor=world.member_a)
+    offer = db.session.scalar(select(Booking).where(Booking.status == "offered"))
+    later = book(board, world.member_a, 40)
+    services.report_damage(
+        board, actor=world.peer_a, note="Hull", repair_until=start - timedelta(1)
+    )
+    assert later.status == "requested" and offer.status == "offered"
+    services.update_item(board, actor=world.staff_a, status="retired")
+    assert later.status == "cancelled" and offer.status == "cancelled"
+    entry = db.session.get(WaitlistEntry, offer.waitlist_entry_id)
+    assert entry.status == "lapsed"
+
+
+def test_a_lead_outside_the_group_gets_404_not_an_error(world, board, client, login):
+    other = make_user("waiter2")
+    add_to_group(other, world.group_a)
+    start, end = days_ahead(3)
+    entry = services.join_waitlist(board, user=other, start=start, end=end)
+    with pytest.raises(LendingError):
+        services.leave_waitlist(entry, user=world.lead)
+    post = swap.post_thing(
+        world.group_a,
+        author=world.member_a,
+        kind="give",
+        title="Sko",
+        description="",
+        size_or_age="",
+    )
+    login(world.lead)
+    base = f"/groups/{world.group_a.id}"
+    response = post_form(client, f"{base}/swap/{post.id}/reserve", {}, token_from=f"{base}/swap")
+    assert response.status_code == 404 and post.status == "open"
+
+
+def test_deleting_an_account_reopens_only_what_it_still_had_reserved(world):
+    from pb import privacy
+
+    kept = swap.post_thing(
+        world.group_a, author=world.member_a, kind="give", title="A", description="", size_or_age=""
+    )
+    given = swap.post_thing(
+        world.group_a, author=world.member_a, kind="give", title="B", description="", size_or_age=""
+    )
+    swap.reserve(kept, user=world.peer_a)
+    swap.reserve(given, user=world.peer_a)
+    swap.hand_over(given, user=world.member_a)
+    erasure = privacy.Erasure(world.peer_a)
+    for _name, eraser in privacy.erasers():
+        eraser(erasure)
+    db.session.commit()
+    assert (kept.status, kept.reserved_by_id) == ("open", None)
+    assert (given.status, given.reserved_by_id) == ("handed_over", None)
