@@ -84,9 +84,6 @@ MESSAGES = {
     "already_waiting": _l("You are already on the waiting list for these days."),
     "not_in_group": _l("Choose a member of this group."),
     "empty_message": _l("Write a message first."),
-    "not_holder": _l(
-        "Only the person who looks after the item, or who has it now, can report damage."
-    ),
 }
 
 
@@ -168,17 +165,8 @@ def _cancel_upcoming(item: Item) -> None:
     ):
         booking.status = "cancelled"
         booking.cancel_reason = "custodian"
-        if booking.waitlist_entry_id:
-            db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "lapsed"
-        for user in _borrowers(booking):
-            notices.send(
-                user,
-                "lending.cancelled",
-                item,
-                link=_item_link(item),
-                item=item.name,
-                **notices.days(booking.start_on, booking.end_on),
-            )
+        _end_waitlist_entry(booking, "lapsed")
+        _tell(_borrowers(booking), "lending.cancelled", booking, link=_item_link(item))
 
 
 def change_custodian(item: Item, *, actor, custodian_id: int, whole_household: bool) -> Item:
@@ -437,17 +425,31 @@ def request_booking(
         end=end.isoformat(),
     )
     if not item.auto_confirm:
-        for user in _custodians(item):
-            notices.send(
-                user,
-                "lending.requested",
-                item,
-                link=_booking_link(booking),
-                item=item.name,
-                **notices.days(start, end),
-            )
+        _tell(_custodians(item), "lending.requested", booking)
     db.session.commit()
     return booking
+
+
+def _tell(users, kind: str, booking: Booking, *, link: str | None = None, skip=None) -> None:
+    """Tell each of `users` (but not `skip`, who did it) about a booking: the item's name and
+    the booked days go with every lending message, and the link leads to the booking."""
+    for user in users:
+        if skip is not None and user.id == skip.id:
+            continue
+        notices.send(
+            user,
+            kind,
+            booking.item,
+            link=link or _booking_link(booking),
+            item=booking.item.name,
+            **notices.days(booking.start_on, booking.end_on),
+        )
+
+
+def _end_waitlist_entry(booking: Booking, status: str) -> None:
+    """The waiting-list entry an offered booking came from follows the booking's fate."""
+    if booking.waitlist_entry_id:
+        db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = status
 
 
 def _custodians(item: Item) -> list:
@@ -483,15 +485,7 @@ def decide(booking: Booking, *, actor, confirm: bool, message: str = "") -> Book
         subject=booking,
         reason=booking.custodian_message or None,
     )
-    for user in _borrowers(booking):
-        notices.send(
-            user,
-            "lending.confirmed" if confirm else "lending.declined",
-            booking.item,
-            link=_booking_link(booking),
-            item=booking.item.name,
-            **notices.days(booking.start_on, booking.end_on),
-        )
+    _tell(_borrowers(booking), "lending.confirmed" if confirm else "lending.declined", booking)
     db.session.commit()
     if not confirm:
         offer_freed_days(booking.item)
@@ -507,20 +501,10 @@ def cancel(booking: Booking, *, actor) -> Booking:
         raise LendingError("wrong_status")
     booking.status = "cancelled"
     booking.cancel_reason = "custodian" if by_custodian else "borrower"
-    if booking.waitlist_entry_id:
-        db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "left"
+    _end_waitlist_entry(booking, "left")
     record("booking.cancelled", actor=actor, group=booking.item.group, subject=booking)
     told = _borrowers(booking) if by_custodian else _custodians(booking.item)
-    for user in told:
-        if user.id != actor.id:
-            notices.send(
-                user,
-                "lending.cancelled",
-                booking.item,
-                link=_item_link(booking.item),
-                item=booking.item.name,
-                **notices.days(booking.start_on, booking.end_on),
-            )
+    _tell(told, "lending.cancelled", booking, link=_item_link(booking.item), skip=actor)
     db.session.commit()
     offer_freed_days(booking.item)
     return booking
@@ -637,15 +621,7 @@ def offer_freed_days(item: Item, now: datetime | None = None, today: date | None
         db.session.flush()
         entry.status = "offered"
         record("booking.offered", group=item.group, subject=booking, item=item.id)
-        if entry.borrower is not None:
-            notices.send(
-                entry.borrower,
-                "lending.offer",
-                item,
-                link=_booking_link(booking),
-                item=item.name,
-                **notices.days(entry.start_on, entry.end_on),
-            )
+        _tell(_borrowers(booking), "lending.offer", booking)
         offers += 1
     db.session.commit()
     return offers
@@ -663,19 +639,10 @@ def accept_offer(booking: Booking, *, user, now: datetime | None = None) -> Book
     item = booking.item
     booking.status = "confirmed" if item.auto_confirm else "requested"
     booking.offer_expires_at = None
-    if booking.waitlist_entry_id:
-        db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "booked"
+    _end_waitlist_entry(booking, "booked")
     record("booking.offer_accepted", actor=user, group=item.group, subject=booking)
     if not item.auto_confirm:
-        for custodian in _custodians(item):
-            notices.send(
-                custodian,
-                "lending.requested",
-                item,
-                link=_booking_link(booking),
-                item=item.name,
-                **notices.days(booking.start_on, booking.end_on),
-            )
+        _tell(_custodians(item), "lending.requested", booking)
     db.session.commit()
     return booking
 
@@ -691,8 +658,7 @@ def lapse_offers(now: datetime | None = None) -> int:
     items = {}
     for booking in expired:
         booking.status = "lapsed"
-        if booking.waitlist_entry_id:
-            db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "lapsed"
+        _end_waitlist_entry(booking, "lapsed")
         record("booking.offer_lapsed", group=booking.item.group, subject=booking)
         items[booking.item_id] = booking.item
     db.session.commit()
@@ -707,8 +673,7 @@ def decline_offer(booking: Booking, *, user) -> Booking:
     if booking.status != "offered":
         raise LendingError("wrong_status")
     booking.status = "lapsed"
-    if booking.waitlist_entry_id:
-        db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "left"
+    _end_waitlist_entry(booking, "left")
     record("booking.offer_declined", actor=user, group=booking.item.group, subject=booking)
     db.session.commit()
     offer_freed_days(booking.item)
@@ -846,23 +811,15 @@ def report_damage(
     for booking in affected:
         booking.status = "cancelled"
         booking.cancel_reason = "damage"
-        if booking.waitlist_entry_id:
-            db.session.get(WaitlistEntry, booking.waitlist_entry_id).status = "lapsed"
-        for user in _borrowers(booking):
-            notices.send(
-                user,
-                "lending.cancelled_damage",
-                item,
-                link=path_for(
-                    "lending.items_page",
-                    group_id=item.group_id,
-                    start=booking.start_on.isoformat(),
-                    end=booking.end_on.isoformat(),
-                    category=item.category,
-                ),
-                item=item.name,
-                **notices.days(booking.start_on, booking.end_on),
-            )
+        _end_waitlist_entry(booking, "lapsed")
+        free_of_the_same_kind = path_for(
+            "lending.items_page",
+            group_id=item.group_id,
+            start=booking.start_on.isoformat(),
+            end=booking.end_on.isoformat(),
+            category=item.category,
+        )
+        _tell(_borrowers(booking), "lending.cancelled_damage", booking, link=free_of_the_same_kind)
     report.cancelled_count = len(affected)
     db.session.flush()
     record(
@@ -914,15 +871,7 @@ def send_message(booking: Booking, *, author, text: str) -> BookingMessage:
     message = BookingMessage(booking_id=booking.id, author_id=author.id, text=text)
     db.session.add(message)
     told = _borrowers(booking) if from_custodian else _custodians(booking.item)
-    for user in told:
-        if user.id != author.id:
-            notices.send(
-                user,
-                "lending.message",
-                booking.item,
-                link=_booking_link(booking),
-                item=booking.item.name,
-            )
+    _tell(told, "lending.message", booking, skip=author)
     db.session.commit()
     return message
 

@@ -435,9 +435,9 @@ def booking_page(group_id: int, item_id: int, booking_id: int):
 
 def _booking_step(group_id, item_id, booking_id, action, done: str):
     """Run one step on a booking: a refusal is flashed, and the booking page shows the outcome."""
-    access, item, booking = _load_booking(group_id, item_id, booking_id)
+    _access, _item, booking = _load_booking(group_id, item_id, booking_id)
     try:
-        action(access, item, booking)
+        action(booking)
     except LendingError as error:
         flash(error.message, "error")
     else:
@@ -452,7 +452,7 @@ def confirm_booking(group_id: int, item_id: int, booking_id: int):
         group_id,
         item_id,
         booking_id,
-        lambda _a, _i, b: services.decide(
+        lambda b: services.decide(
             b, actor=current_user, confirm=True, message=form.message.data or ""
         ),
         _("Confirmed. The borrower is told."),
@@ -466,7 +466,7 @@ def decline_booking(group_id: int, item_id: int, booking_id: int):
         group_id,
         item_id,
         booking_id,
-        lambda _a, _i, b: services.decide(
+        lambda b: services.decide(
             b, actor=current_user, confirm=False, message=form.message.data or ""
         ),
         _("Declined. The borrower is told."),
@@ -479,7 +479,7 @@ def cancel_booking(group_id: int, item_id: int, booking_id: int):
         group_id,
         item_id,
         booking_id,
-        lambda _a, _i, b: services.cancel(b, actor=current_user),
+        lambda b: services.cancel(b, actor=current_user),
         _("The booking is cancelled."),
     )
 
@@ -490,7 +490,7 @@ def accept_offer(group_id: int, item_id: int, booking_id: int):
         group_id,
         item_id,
         booking_id,
-        lambda _a, _i, b: services.accept_offer(b, user=current_user),
+        lambda b: services.accept_offer(b, user=current_user),
         _("The days are yours."),
     )
 
@@ -501,7 +501,7 @@ def decline_offer(group_id: int, item_id: int, booking_id: int):
         group_id,
         item_id,
         booking_id,
-        lambda _a, _i, b: services.decline_offer(b, user=current_user),
+        lambda b: services.decline_offer(b, user=current_user),
         _("Thank you. The days go to the next on the list."),
     )
 

@@ -1,7 +1,7 @@
 """What lending puts at the top of a group page: requests to answer, offers to take, hand-overs
 today."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.groups.overview import Waiting, register_waiting
@@ -14,35 +14,31 @@ from pb.web import path_for
 
 def _lending(access, user) -> list[Waiting]:
     items_url = path_for("lending.items_page", group_id=access.group.id)
-    requests = services.waiting_requests(user, access.group)
     mine = services.my_bookings(user, access.group)
     offers = [b for b in mine if b.status == "offered"]
     today = local_today()
     looked_after = services.items_looked_after(user, access.group)
-    handovers = (
-        db.session.scalar(
-            select(db.func.count())
-            .select_from(Booking)
-            .where(
-                Booking.item_id.in_(looked_after),
-                (
-                    (Booking.status == "confirmed") & (Booking.start_on == today)
-                    | (Booking.status == "picked_up") & (Booking.end_on <= today)
+    requests = handovers = 0
+    if looked_after:
+        # One query counts both: requests to answer, and what goes out or comes back today.
+        requests, handovers = db.session.execute(
+            select(
+                func.count().filter(Booking.status == "requested"),
+                func.count().filter(
+                    ((Booking.status == "confirmed") & (Booking.start_on == today))
+                    | ((Booking.status == "picked_up") & (Booking.end_on <= today))
                 ),
-            )
-        )
-        if looked_after
-        else 0
-    )
+            ).where(Booking.item_id.in_(looked_after))
+        ).one()
     return [
         Waiting(
             ngettext(
                 "%(num)d booking request waits for your answer",
                 "%(num)d booking requests wait for your answer",
-                len(requests),
+                requests,
             ),
             items_url,
-            len(requests),
+            requests,
             "calendar",
         ),
         Waiting(
