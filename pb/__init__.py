@@ -1,7 +1,7 @@
 """Fellespott, the common pot: the app factory."""
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -113,7 +113,10 @@ def _register_blueprints(app: Flask) -> None:
     from pb.lending import bp as lending_bp
     from pb.notifications import bp as notifications_bp
     from pb.payouts import bp as payouts_bp
+    from pb.projects import bp as projects_bp
     from pb.proposals import bp as proposals_bp
+    from pb.reports import bp as reports_bp
+    from pb.surveys import bp as surveys_bp
     from pb.voting import bp as voting_bp
 
     app.register_blueprint(accounts_bp)
@@ -122,7 +125,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lending_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(payouts_bp)
+    app.register_blueprint(projects_bp)
     app.register_blueprint(proposals_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(surveys_bp)
     app.register_blueprint(voting_bp)
 
 
@@ -241,4 +247,7 @@ def _register_template_helpers(app: Flask) -> None:
         money=lambda ore: format_ore(ore, str(get_locale())),
         date=lambda value: format_date(value, "medium") if value else "",
         datetime=lambda value: format_datetime(value, "short") if value else "",
+        number=lambda value: format_decimal(value),
+        # Hours to one decimal, as people count volunteer time: "1,5".
+        hours=lambda value: format_decimal(round(value, 1), "#,##0.#"),
     )

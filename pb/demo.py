@@ -278,6 +278,16 @@ def seed_demo() -> bool:
     from pb.lending.demo import seed_lending_demo
 
     seed_lending_demo(steady, lead)
+    from pb.surveys.demo import seed_survey_demo
+
+    seed_survey_demo(
+        steady,
+        next(m.user for m in steady.memberships if m.role == "staff"),
+        [m.user for m in steady.memberships if m.role in ("member", "peer")],
+    )
+    from pb.projects.demo import seed_projects_demo
+
+    seed_projects_demo(driving, steady, refugees, lead)
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
     demo_invites()

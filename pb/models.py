@@ -27,10 +27,27 @@ from pb.payouts.models import (
     PlanInstallment,
     Pot,
 )
+from pb.projects.models import (
+    Activity,
+    ActivityPhoto,
+    Project,
+    ProjectLeader,
+    ProjectPayout,
+    Story,
+    StoryTranslation,
+)
 from pb.proposals.models import BudgetRound, Proposal
+from pb.surveys.models import (
+    SurveyAnswerCount,
+    SurveyRespondent,
+    SurveyWave,
+    SurveyWaveQuestion,
+)
 from pb.voting.models import Ballot, RoundResult, VotingReminder
 
 __all__ = [
+    "Activity",
+    "ActivityPhoto",
     "Allocation",
     "ApprovalPolicy",
     "AuditEvent",
@@ -59,9 +76,18 @@ __all__ = [
     "Pot",
     "Programme",
     "ProgrammeRole",
+    "Project",
+    "ProjectLeader",
+    "ProjectPayout",
     "Proposal",
     "ResetCode",
     "RoundResult",
+    "Story",
+    "StoryTranslation",
+    "SurveyAnswerCount",
+    "SurveyRespondent",
+    "SurveyWave",
+    "SurveyWaveQuestion",
     "SwapPost",
     "User",
     "UserSession",

@@ -97,6 +97,11 @@ class Membership(db.Model):
     __table_args__ = (
         UniqueConstraint("group_id", "user_id"),
         CheckConstraint("role IN ('member', 'peer', 'staff')", name="role"),
+        CheckConstraint(
+            "peer_kind IS NULL OR peer_kind IN"
+            " ('paid', 'volunteer', 'youth_mediator', 'street_mediator')",
+            name="peer_kind",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +109,9 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
     role: Mapped[str] = mapped_column(String(10), default="member")
+    # For a peer consultant: paid, volunteer, youth_mediator or street_mediator
+    # (pb/projects/models.PEER_KINDS). A label for reports, not a permission.
+    peer_kind: Mapped[str | None] = mapped_column(String(20))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     group = relationship("Group", back_populates="memberships")

@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from pb.audit.services import record
 from pb.codes import new_code
+from pb.errors import RuleRefused
 from pb.extensions import db
 from pb.forms import in_date_window
 from pb.groups.models import Membership
-from pb.i18n import fill
 from pb.idempotency import client_key
 from pb.lending import notices
 from pb.lending.access import custodian_ids, is_borrower, is_custodian, membership_of, party_of
@@ -46,17 +46,8 @@ PHOTO_FOLDER = "lending"
 FAIR_SHARE_MONTHS = 12
 
 
-class LendingError(Exception):
+class LendingError(RuleRefused):
     """A rule refused the action; `code` names it, and MESSAGES holds its translated text."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        return fill(str(MESSAGES[self.code]), self.params)
 
 
 MESSAGES = {
@@ -85,6 +76,7 @@ MESSAGES = {
     "not_in_group": _l("Choose a member of this group."),
     "empty_message": _l("Write a message first."),
 }
+LendingError.messages = MESSAGES
 
 
 def _refuse(code: str, **params):

@@ -22,6 +22,7 @@ from pb.payouts.models import (
     PayoutRequest,
     Pot,
 )
+from pb.spreadsheet import kroner, safe_cell
 
 # The share-of-the-pot bar, left to right: what is gone, promised, set aside, and still free.
 SHARE_COLOURS = (
@@ -309,18 +310,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _nok(ore: int) -> str:
-    sign = "-" if ore < 0 else ""
-    whole, part = divmod(abs(ore), 100)
-    return f"{sign}{whole}.{part:02d}"
-
-
-def _safe(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise free text."""
-    text = (text or "").replace("\r", " ").replace("\n", " ")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
-
-
 def ledger_rows(pots: list[Pot]):
     pot_ids = [p.id for p in pots]
     return db.session.execute(
@@ -348,17 +337,17 @@ def ledger_csv(pots: list[Pot]) -> str:
                 transaction.created_at.replace(microsecond=0).isoformat() + "Z",
                 entry.pot_id,
                 group.id,
-                _safe(group.name),
+                safe_cell(group.name),
                 entry.account,
                 entry.amount_ore,
-                _nok(entry.amount_ore),
+                kroner(entry.amount_ore),
                 transaction.kind,
                 payout.id if payout else "",
                 payout.kind if payout else "",
                 (payout.category or "") if payout else "",
                 (payout.payment_method or "") if payout else "",
                 (payout.household_id or "") if payout else "",
-                _safe(transaction.memo),
+                safe_cell(transaction.memo),
                 transaction.budget_round_id or "",
             ]
         )

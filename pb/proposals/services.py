@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pb.audit.services import record
+from pb.errors import RuleRefused
 from pb.extensions import db
 from pb.groups.models import Group, Membership
-from pb.i18n import fill
 from pb.notifications.services import notify, register_kind
 from pb.proposals import photos
 from pb.proposals.models import (
@@ -33,18 +33,8 @@ COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 BEFORE_VOTING = ("ideas", "review")
 
 
-class ProposalError(Exception):
+class ProposalError(RuleRefused):
     """A rule refused the action; `code` names it, and MESSAGES holds its translated text."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        """The reason in the reader's language (call it inside a request)."""
-        return fill(str(MESSAGES[self.code]), self.params)
 
 
 MESSAGES = {
@@ -73,6 +63,7 @@ MESSAGES = {
     "case_decided": _l("This case is already decided."),
     "nothing_to_appeal": _l("Only a rejected or merged proposal can be appealed."),
 }
+ProposalError.messages = MESSAGES
 
 register_kind("proposals.queue_new", _l("A new proposal is waiting for review: “%(title)s”."))
 register_kind(

@@ -3,16 +3,20 @@
 (function () {
   "use strict";
 
-  // "Listen": read the page's main text aloud in the page's language, for members who find
-  // reading hard. The button stays hidden unless the browser has a voice for that language.
-  function setUpListenButton() {
-    var button = document.querySelector("[data-listen]");
-    if (!button || !("speechSynthesis" in window)) return;
+  // "Listen": read text aloud in the page's language, for members who find reading hard. The
+  // page's button reads the main text; a button marked data-listen-part reads only its nearest
+  // [data-listen-text-part] (a survey question and its answers): the [data-listen-say] parts in
+  // it one after the other, or all its text. Buttons stay hidden unless the browser has a voice
+  // for the page's language. One reading at a time: a second press stops it.
+  function setUpListening() {
+    if (!("speechSynthesis" in window)) return;
+    var synth = window.speechSynthesis;
     var lang = document.documentElement.lang || "nb";
     var base = lang.split("-")[0];
+    var current = null; // { button, utterance } of the reading now going on
 
     function voiceFor() {
-      var voices = window.speechSynthesis.getVoices();
+      var voices = synth.getVoices();
       var wanted = base === "nb" ? ["nb", "no", "nn"] : [base];
       for (var i = 0; i < voices.length; i++) {
         var voiceBase = voices[i].lang.toLowerCase().split(/[-_]/)[0];
@@ -21,35 +25,72 @@
       return null;
     }
 
-    function refresh() {
-      button.hidden = voiceFor() === null;
+    function buttons() {
+      return document.querySelectorAll("[data-listen], [data-listen-part]");
     }
 
-    var label = button.querySelector("span");
-    function setSpeaking(speaking) {
-      label.textContent = speaking ? button.dataset.labelStop : button.dataset.labelListen;
+    function refresh() {
+      var missing = voiceFor() === null;
+      buttons().forEach(function (button) { button.hidden = missing; });
+    }
+
+    function setSpeaking(button, speaking) {
+      var label = button.querySelector("span");
+      if (label) {
+        label.textContent = speaking ? button.dataset.labelStop : button.dataset.labelListen;
+      }
       button.setAttribute("aria-pressed", speaking ? "true" : "false");
     }
 
-    button.addEventListener("click", function () {
-      var synth = window.speechSynthesis;
-      if (synth.speaking) {
-        synth.cancel();
-        setSpeaking(false);
-        return;
+    function textFor(button) {
+      if (!button.hasAttribute("data-listen-part")) {
+        var source = document.querySelector("[data-listen-text]") || document.querySelector("main");
+        return source.innerText;
       }
-      var source = document.querySelector("[data-listen-text]") || document.querySelector("main");
-      var utterance = new SpeechSynthesisUtterance(source.innerText);
+      var part = button.closest("[data-listen-text-part]");
+      if (!part) return "";
+      var pieces = part.querySelectorAll("[data-listen-say]");
+      if (!pieces.length) return part.innerText;
+      var texts = [];
+      pieces.forEach(function (piece) { texts.push(piece.textContent.trim()); });
+      // A full stop between the pieces makes the voice pause after each answer.
+      return texts.join(". ");
+    }
+
+    function stop() {
+      if (current) setSpeaking(current.button, false);
+      current = null;
+      synth.cancel();
+    }
+
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-listen], [data-listen-part]");
+      if (!button) return;
+      var wasThis = current && current.button === button;
+      if (synth.speaking || current) stop();
+      if (wasThis) return;
+      var utterance = new SpeechSynthesisUtterance(textFor(button));
       utterance.lang = lang;
       utterance.voice = voiceFor();
-      utterance.onend = function () { setSpeaking(false); };
-      utterance.onerror = function () { setSpeaking(false); };
+      var reading = { button: button, utterance: utterance };
+      function done() {
+        // A reading that was stopped for another one must not reset the new one's button.
+        if (current === reading) {
+          setSpeaking(button, false);
+          current = null;
+        }
+      }
+      utterance.onend = done;
+      utterance.onerror = done;
+      current = reading;
       synth.speak(utterance);
-      setSpeaking(true);
+      setSpeaking(button, true);
     });
 
     refresh();
-    window.speechSynthesis.addEventListener("voiceschanged", refresh);
+    synth.addEventListener("voiceschanged", refresh);
+    // Parts that htmx swaps in get their buttons shown too.
+    document.body.addEventListener("htmx:afterSettle", refresh);
   }
 
   // Close the language menu when a choice is made elsewhere on the page.
@@ -177,7 +218,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    setUpListenButton();
+    setUpListening();
     closeDetailsOnOutsideClick();
     setUpPolling();
     setUpRequestErrors();

@@ -1,0 +1,368 @@
+"""Reports that tell about change, for a group or a whole programme over a period: money by
+payout type and category, who took part, activities, survey results, stories, and the allocation
+letters' goals beside what was recorded.
+
+Nothing here names a person. Money cells that describe fewer than SMALL_COUNT individual payouts
+are hidden, with the complement, as on the pot page (pb/payouts/reports.py).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import format_date
+from sqlalchemy import func, or_, select, union
+
+from pb.extensions import db
+from pb.groups.models import Group
+from pb.lending.models import Booking, Item
+from pb.payouts.models import (
+    PAYOUT_KINDS,
+    Allocation,
+    LedgerEntry,
+    LedgerTransaction,
+    PayoutRequest,
+    Pot,
+)
+from pb.payouts.reports import PRIVATE_KINDS, SMALL_COUNT, suppressed_cells
+from pb.projects import services as projects
+from pb.projects.models import Activity, Project
+from pb.proposals.forms import midnight_utc
+from pb.proposals.models import BudgetRound, Proposal
+from pb.voting.models import Ballot
+
+# What a borrowing is for "taking part": the thing went out to them.
+BORROWED = ("picked_up", "returned")
+NO_CATEGORY = ""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def since(self):
+        return midnight_utc(self.start)
+
+    @property
+    def until(self):
+        """The first moment after the period's last day."""
+        return midnight_utc(self.end + timedelta(days=1))
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MoneyCell:
+    kind: str
+    category: str
+    amount_ore: int | None  # None: hidden
+    payouts: int | None
+
+
+@dataclass
+class MoneySection:
+    cells: list[MoneyCell]
+    by_kind: dict[str, tuple[int | None, int | None]]  # kind -> (amount, payouts), None hidden
+    total_ore: int | None
+
+    @property
+    def any_hidden(self) -> bool:
+        return any(c.amount_ore is None for c in self.cells) or any(
+            amount is None for amount, _count in self.by_kind.values()
+        )
+
+
+def money(group_ids: list[int], period: Period) -> MoneySection:
+    """What was paid in the period, per payout type and category. A cell of fewer than
+    SMALL_COUNT individual payouts is hidden, and so is a second one where a column would
+    otherwise give it away; a type's total that is too small is hidden, and then the grand total
+    too if it would reveal that type by subtraction."""
+    per_payout = db.session.execute(
+        select(
+            PayoutRequest.id,
+            PayoutRequest.kind,
+            PayoutRequest.category,
+            func.sum(LedgerEntry.amount_ore),
+        )
+        .select_from(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
+        .join(Pot, Pot.id == LedgerEntry.pot_id)
+        .where(
+            Pot.group_id.in_(group_ids),
+            LedgerEntry.account == "paid",
+            LedgerTransaction.created_at >= period.since,
+            LedgerTransaction.created_at < period.until,
+        )
+        .group_by(PayoutRequest.id, PayoutRequest.kind, PayoutRequest.category)
+    ).all()
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    kinds: dict[str, list[int]] = {kind: [0, 0] for kind in PAYOUT_KINDS}
+    for _payout_id, kind, category, amount in per_payout:
+        amount = int(amount or 0)
+        if amount <= 0:
+            continue
+        cell = (category or NO_CATEGORY, kind)
+        sums[cell][0] += amount
+        sums[cell][1] += 1
+        kinds[kind][0] += amount
+        kinds[kind][1] += 1
+    hidden = suppressed_cells(
+        {cell: count for cell, (_a, count) in sums.items()}, set(PRIVATE_KINDS)
+    )
+    cells = [
+        MoneyCell(
+            kind=kind,
+            category=category,
+            amount_ore=None if (category, kind) in hidden else amount,
+            payouts=None if (category, kind) in hidden else count,
+        )
+        for (category, kind), (amount, count) in sorted(
+            sums.items(), key=lambda item: (PAYOUT_KINDS.index(item[0][1]), item[0][0])
+        )
+    ]
+    hidden_kinds = {
+        kind
+        for kind, (_amount, count) in kinds.items()
+        if kind in PRIVATE_KINDS and 0 < count < SMALL_COUNT
+    }
+    by_kind = {
+        kind: (None, None) if kind in hidden_kinds else (amount, count)
+        for kind, (amount, count) in kinds.items()
+    }
+    # One hidden type beside a shown grand total could be worked out by subtraction.
+    total = None if len(hidden_kinds) == 1 else sum(amount for amount, _count in kinds.values())
+    return MoneySection(cells=cells, by_kind=by_kind, total_ore=total)
+
+
+# --- taking part ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    members: int
+    proposed: int
+    voted: int
+    borrowed: int
+    any: int
+
+
+def participation(group_ids: list[int], period: Period) -> Participation:
+    """How many people proposed, voted or borrowed in the period: counts of people, no names."""
+    proposers = (
+        select(Proposal.author_id.label("user_id"))
+        .join(BudgetRound, BudgetRound.id == Proposal.round_id)
+        .where(
+            BudgetRound.group_id.in_(group_ids),
+            Proposal.created_at >= period.since,
+            Proposal.created_at < period.until,
+        )
+    )
+    voters = (
+        select(Ballot.voter_id.label("user_id"))
+        .join(BudgetRound, BudgetRound.id == Ballot.round_id)
+        .where(
+            BudgetRound.group_id.in_(group_ids),
+            Ballot.submitted_at >= period.since,
+            Ballot.submitted_at < period.until,
+        )
+    )
+    borrowers = (
+        select(Booking.borrower_id.label("user_id"))
+        .join(Item, Item.id == Booking.item_id)
+        .where(
+            Item.group_id.in_(group_ids),
+            Booking.borrower_id.is_not(None),
+            Booking.status.in_(BORROWED),
+            Booking.start_on <= period.end,
+            Booking.end_on >= period.start,
+        )
+    )
+
+    def count(query) -> int:
+        return int(db.session.scalar(select(func.count(func.distinct(query.c.user_id)))))
+
+    from pb.groups.models import Membership
+
+    members = db.session.scalar(
+        select(func.count(func.distinct(Membership.user_id))).where(
+            Membership.group_id.in_(group_ids)
+        )
+    )
+    return Participation(
+        members=int(members or 0),
+        proposed=count(proposers.subquery()),
+        voted=count(voters.subquery()),
+        borrowed=count(borrowers.subquery()),
+        any=count(union(proposers, voters, borrowers).subquery()),
+    )
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivitiesSection:
+    projects: list[tuple[Project, projects.ProjectTotals]]
+    by_kind: dict[str, projects.ProjectTotals]
+    total: projects.ProjectTotals
+    months: list[tuple[date, int, int, int]]  # (first of month, adults, youth, children)
+
+
+def _sum_totals(values) -> projects.ProjectTotals:
+    values = list(values)
+    return projects.ProjectTotals(
+        *(sum(getattr(v, name) for v in values) for name in projects.ProjectTotals.__annotations__)
+    )
+
+
+def activities(group_ids: list[int], period: Period) -> ActivitiesSection:
+    group_projects = list(
+        db.session.scalars(
+            select(Project)
+            .where(Project.group_id.in_(group_ids))
+            .where(Project.starts_on <= period.end)
+            .where(or_(Project.ends_on.is_(None), Project.ends_on >= period.start))
+            .order_by(Project.group_id, Project.title)
+        )
+    )
+    totals = projects.totals([p.id for p in group_projects], period.start, period.end)
+    rows = db.session.execute(
+        select(
+            Activity.kind,
+            Activity.happened_on,
+            Activity.adults,
+            Activity.youth,
+            Activity.children,
+            Activity.volunteer_minutes,
+            Activity.cost_ore,
+        )
+        .join(Project, Project.id == Activity.project_id)
+        .where(
+            Project.group_id.in_(group_ids),
+            Activity.happened_on >= period.start,
+            Activity.happened_on <= period.end,
+        )
+    ).all()
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    months: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for kind, day, adults, youth, children, minutes, cost in rows:
+        k = kinds[kind]
+        for index, value in enumerate((1, adults, youth, children, minutes, cost)):
+            k[index] += value
+        m = months[date(day.year, day.month, 1)]
+        m[0] += adults
+        m[1] += youth
+        m[2] += children
+    by_kind = {kind: projects.ProjectTotals(*values) for kind, values in sorted(kinds.items())}
+    return ActivitiesSection(
+        projects=[(p, totals[p.id]) for p in group_projects],
+        by_kind=by_kind,
+        total=_sum_totals(by_kind.values()),
+        months=[(month, *values) for month, values in sorted(months.items())],
+    )
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    series: str
+
+
+@dataclass
+class MonthChart:
+    width: int
+    height: int
+    bars: list[Bar] = field(default_factory=list)
+    labels: list[tuple[float, float, str]] = field(default_factory=list)
+
+
+HEAD_COLOURS = (("adults", "#0b5d4b"), ("youth", "#b7791f"), ("children", "#3a6ea5"))
+
+
+def heads_chart(months: list[tuple[date, int, int, int]]) -> MonthChart:
+    """People at activities, month by month, stacked adults / youth / children."""
+    width, height, bottom = 320, 180, 30
+    chart = MonthChart(width=width, height=height)
+    if not months:
+        return chart
+    peak = max(a + y + c for _m, a, y, c in months) or 1
+    slot = width / len(months)
+    bar = max(4.0, min(36.0, slot * 0.7))
+    plot = height - bottom - 10
+    for index, (month, *counts) in enumerate(months):
+        x = index * slot + (slot - bar) / 2
+        y = height - bottom
+        for (series, colour), count in zip(HEAD_COLOURS, counts, strict=True):
+            if not count:
+                continue
+            h = plot * count / peak
+            y -= h
+            chart.bars.append(
+                Bar(round(x, 1), round(y, 1), round(bar, 1), round(h, 1), colour, series)
+            )
+        label = (
+            format_date(month, "MMM")
+            if index and month.month != 1
+            else format_date(month, "MMM yy")
+        )
+        chart.labels.append((round(x + bar / 2, 1), height - bottom + 16, label))
+    return chart
+
+
+# --- goals ---------------------------------------------------------------------------------------
+
+
+def allocations(group_ids: list[int], period: Period) -> list[Allocation]:
+    """The allocation letters whose period meets the report's."""
+    return list(
+        db.session.scalars(
+            select(Allocation)
+            .join(Pot, Pot.id == Allocation.pot_id)
+            .where(
+                Pot.group_id.in_(group_ids),
+                Allocation.starts_on <= period.end,
+                Allocation.ends_on >= period.start,
+            )
+            .order_by(Allocation.starts_on)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one group recorded in the period, to put beside its allocation letter's goals."""
+
+    activities: int
+    heads: int
+    volunteer_minutes: int
+    took_part: int
+    paid_ore: int | None  # None: hidden (too few payouts)
+    stories: int
+
+
+def recorded(group_id: int, period: Period, visibilities=None) -> Recorded:
+    from pb.projects.services import published_stories
+
+    done = activities([group_id], period).total
+    return Recorded(
+        activities=done.activities,
+        heads=done.heads,
+        volunteer_minutes=done.volunteer_minutes,
+        took_part=participation([group_id], period).any,
+        paid_ore=money([group_id], period).total_ore,
+        stories=len(published_stories([group_id], visibilities, period.start, period.end)),
+    )
+
+
+def group_names(group_ids: list[int]) -> dict[int, str]:
+    return dict(
+        db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids))).all()
+    )
