@@ -13,3 +13,8 @@ def utcnow() -> datetime:
 def local_today() -> date:
     """Today's date where the groups live: a booking's "tomorrow" turns at midnight in Oslo."""
     return datetime.now(OSLO).date()
+
+
+def local_day(moment: datetime) -> date:
+    """The day in Oslo of a naive UTC time as the database stores it."""
+    return moment.replace(tzinfo=UTC).astimezone(OSLO).date()

@@ -61,19 +61,26 @@ def suppressed_cells(counts: dict, private: set) -> set:
     """The cells of a table (row, column) -> number of payouts that must not be shown.
 
     A private column's cell with 1 or 2 payouts is hidden (primary suppression). A column whose
-    total is published elsewhere must then not hide exactly one cell, or it could be worked out
-    by subtraction: the smallest other cell of that column is hidden too (secondary
-    suppression). Rows that hide any cell hide their total as well (see the templates).
+    total is published elsewhere must then not let the hidden cells be worked out by
+    subtraction: while its hidden cells together describe fewer than SMALL_COUNT payouts (one
+    hidden cell, or two single payouts whose sum a family could split with its own), the
+    smallest other cell of that column is hidden too (secondary suppression). Rows that hide any
+    cell hide their total as well (see the templates).
     """
     hidden = {
         cell for cell, count in counts.items() if cell[1] in private and 0 < count < SMALL_COUNT
     }
     for column in private:
         cells = [cell for cell in counts if cell[1] == column and counts[cell] > 0]
-        if len([c for c in cells if c in hidden]) == 1:
+        while True:
+            hidden_here = [c for c in cells if c in hidden]
+            described = sum(counts[c] for c in hidden_here)
+            if not hidden_here or (len(hidden_here) > 1 and described >= SMALL_COUNT):
+                break
             others = sorted((c for c in cells if c not in hidden), key=lambda c: counts[c])
-            if others:
-                hidden.add(others[0])
+            if not others:
+                break
+            hidden.add(others[0])
     return hidden
 
 

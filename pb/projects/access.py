@@ -45,7 +45,13 @@ def may_start_project(access: GroupAccess) -> bool:
 
 
 def is_leader(project: Project, user) -> bool:
-    return user is not None and user.id in project.leader_ids
+    """A leader who is still a peer consultant or staff in the group: one made a plain member
+    again keeps their name on the project, not its rights."""
+    if user is None or user.id not in project.leader_ids:
+        return False
+    return any(
+        m.group_id == project.group_id and m.role in ("peer", "staff") for m in user.memberships
+    )
 
 
 def may_edit_project(access: GroupAccess, project: Project, user) -> bool:

@@ -143,12 +143,15 @@ class ActivityForm(PhotoConsentForm):
     note = TextAreaField(_l("Short note (optional)"), validators=[max_length(NOTE_MAX)])
     volunteer_minutes = 0
     cost_ore = 0
+    project = None  # set by the view, to check the date against the project's start
 
     def validate_happened_on(self, field):
         if field.data and field.data > local_today():
             raise ValidationError(
                 _l("This date is in the future. Log an activity after it has happened.")
             )
+        if field.data and self.project is not None and field.data < self.project.starts_on:
+            raise ValidationError(_l("This date is before the project started."))
 
     def validate_kind(self, field):
         if field.data not in labels.ACTIVITY_KIND_NAMES:
@@ -163,12 +166,16 @@ class ActivityForm(PhotoConsentForm):
             hours = Decimal(text)
         except InvalidOperation as error:
             raise ValidationError(_l("Write the hours as a number, like 2 or 1.5.")) from error
+        if not hours.is_finite():
+            raise ValidationError(_l("Write the hours as a number, like 2 or 1.5."))
         if hours < 0 or hours > HOURS_MAX:
             raise ValidationError(_l("Write a number of hours from 0 to %(max)d.", max=HOURS_MAX))
         self.volunteer_minutes = int(hours * 60)
 
     def validate_cost(self, field):
-        self.cost_ore = amount_in_ore(field) if (field.data or "").strip() else 0
+        text = (field.data or "").strip()
+        # An activity that cost nothing may say so: 0 is the same as leaving it empty.
+        self.cost_ore = amount_in_ore(field) if text.strip("0,. ") else 0
 
     def validate_payout(self, field):
         if field.data and field.data not in {value for value, _label in field.choices}:

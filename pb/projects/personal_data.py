@@ -40,7 +40,13 @@ def _export(user) -> dict:
         ],
         "projects_you_lead": [p.title for p in leads],
         "activities_you_logged": [
-            {"project": a.project.title, "day": a.happened_on.isoformat(), "kind": a.kind}
+            {
+                "project": a.project.title,
+                "day": a.happened_on.isoformat(),
+                "kind": a.kind,
+                "place": a.place,
+                "note": a.note,
+            }
             for a in logged
         ],
         "translations_you_wrote": [
@@ -53,21 +59,26 @@ def _erase(erasure: privacy.Erasure) -> None:
     user_id = erasure.user.id
     names: list[str | None] = []
     for story in db.session.scalars(select(Story).where(Story.author_id == user_id)):
-        erasure.blanked(story.title, story.body, *(t.body for t in story.translations))
+        erasure.blanked(story.title, story.body)
+        erasure.blanked(
+            *(t.title for t in story.translations), *(t.body for t in story.translations)
+        )
         names += [story.photo_name, story.thumbnail_name]
         db.session.delete(story)
-    db.session.execute(
-        update(StoryTranslation)
-        .where(StoryTranslation.translated_by_id == user_id)
-        .values(translated_by_id=None)
-    )
-    db.session.execute(
-        update(Story).where(Story.decided_by_id == user_id).values(decided_by_id=None)
-    )
+    # Their translations of other people's stories are their words too.
+    for translation in db.session.scalars(
+        select(StoryTranslation).where(StoryTranslation.translated_by_id == user_id)
+    ):
+        erasure.blanked(translation.title, translation.body)
+        db.session.delete(translation)
+    for story in db.session.scalars(select(Story).where(Story.decided_by_id == user_id)):
+        erasure.blanked(story.decline_reason)
+        story.decline_reason, story.decided_by_id = "", None
     db.session.execute(delete(ProjectLeader).where(ProjectLeader.user_id == user_id))
-    db.session.execute(
-        update(Activity).where(Activity.logged_by_id == user_id).values(logged_by_id=None)
-    )
+    # The activities stay as the group's record (heads, hours, cost); the note they wrote goes.
+    for activity in db.session.scalars(select(Activity).where(Activity.logged_by_id == user_id)):
+        erasure.blanked(activity.note)
+        activity.note, activity.logged_by_id = "", None
     db.session.execute(
         update(Project).where(Project.created_by_id == user_id).values(created_by_id=None)
     )

@@ -1,11 +1,13 @@
 """Projects, their activity logs and photos, and stories of change: each operation is one
 transaction, written to the audit log in the same commit."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from pb.audit.services import record
 from pb.errors import RuleRefused
@@ -72,7 +74,7 @@ def funding_choices(group) -> list[PayoutRequest]:
             .where(
                 PayoutRequest.group_id == group.id,
                 PayoutRequest.kind == "collective",
-                PayoutRequest.state != "draft",
+                PayoutRequest.state.in_(("requested", "approved", "paid")),
             )
             .order_by(PayoutRequest.id.desc())
         )
@@ -166,10 +168,12 @@ def _store(photo) -> tuple[str, str]:
     return photos.store_photo(photo, PHOTO_FOLDER)
 
 
-def _commit_or_remove(*names: str | None) -> None:
-    """Commit; if that fails, the photos written for this change are removed again."""
+@contextmanager
+def _photos_removed_on_failure(*names: str | None):
+    """The photos written for this change are removed again if anything after them fails, up
+    to and including the commit: no file stays behind without its row."""
     try:
-        db.session.commit()
+        yield
     except Exception:
         db.session.rollback()
         photos.remove_photo(*names, kind=PHOTO_FOLDER)
@@ -181,42 +185,43 @@ def log_activity(project: Project, *, actor, photo=None, photo_consent=None, **f
         f.payout_id for f in project.funding
     }:
         raise ProjectError("not_a_payout")
-    activity = Activity(project_id=project.id, logged_by_id=actor.id, **fields)
-    db.session.add(activity)
-    names: tuple[str | None, ...] = ()
-    if photo is not None:
-        names = _store(photo)
-        activity.photos.append(
-            ActivityPhoto(photo_name=names[0], thumbnail_name=names[1], consent=photo_consent)
+    names = _store(photo) if photo is not None else ()
+    with _photos_removed_on_failure(*names):
+        activity = Activity(project_id=project.id, logged_by_id=actor.id, **fields)
+        db.session.add(activity)
+        if names:
+            activity.photos.append(
+                ActivityPhoto(photo_name=names[0], thumbnail_name=names[1], consent=photo_consent)
+            )
+        db.session.flush()
+        record(
+            "activity.logged",
+            actor=actor,
+            group=project.group,
+            subject=activity,
+            project_id=project.id,
+            heads=activity.heads,
         )
-    db.session.flush()
-    record(
-        "activity.logged",
-        actor=actor,
-        group=project.group,
-        subject=activity,
-        project_id=project.id,
-        heads=activity.heads,
-    )
-    _commit_or_remove(*names)
+        db.session.commit()
     return activity
 
 
 def add_activity_photo(activity: Activity, *, actor, photo, consent: str) -> ActivityPhoto:
     names = _store(photo)
-    added = ActivityPhoto(
-        activity_id=activity.id, photo_name=names[0], thumbnail_name=names[1], consent=consent
-    )
-    db.session.add(added)
-    db.session.flush()
-    record(
-        "activity.photo_added",
-        actor=actor,
-        group=activity.project.group,
-        subject=added,
-        consent=consent,
-    )
-    _commit_or_remove(*names)
+    with _photos_removed_on_failure(*names):
+        added = ActivityPhoto(
+            activity_id=activity.id, photo_name=names[0], thumbnail_name=names[1], consent=consent
+        )
+        db.session.add(added)
+        db.session.flush()
+        record(
+            "activity.photo_added",
+            actor=actor,
+            group=activity.project.group,
+            subject=added,
+            consent=consent,
+        )
+        db.session.commit()
     return added
 
 
@@ -284,16 +289,16 @@ def totals(project_ids: list[int], start: date | None = None, end: date | None =
 
 
 def submit_story(group, *, actor, photo=None, photo_consent=None, **fields) -> Story:
-    story = Story(group_id=group.id, author_id=actor.id, status="submitted", **fields)
-    names: tuple[str | None, ...] = ()
-    if photo is not None:
-        names = _store(photo)
-        story.photo_name, story.thumbnail_name = names
-        story.photo_consent = photo_consent
-    db.session.add(story)
-    db.session.flush()
-    record("story.submitted", actor=actor, group=group, subject=story)
-    _commit_or_remove(*names)
+    names = _store(photo) if photo is not None else ()
+    with _photos_removed_on_failure(*names):
+        story = Story(group_id=group.id, author_id=actor.id, status="submitted", **fields)
+        if names:
+            story.photo_name, story.thumbnail_name = names
+            story.photo_consent = photo_consent
+        db.session.add(story)
+        db.session.flush()
+        record("story.submitted", actor=actor, group=group, subject=story)
+        db.session.commit()
     return story
 
 
@@ -348,11 +353,14 @@ def withdraw_story(story: Story, *, actor) -> None:
 def translate_story(story: Story, *, actor, language: str, title: str, body: str):
     if language == story.language:
         raise ProjectError("same_language")
+    # Every column at once: a half-made row must never meet an autoflush.
+    fields = {"title": title, "body": body, "translated_by_id": actor.id}
     existing = next((t for t in story.translations if t.language == language), None)
     if existing is None:
-        existing = StoryTranslation(story_id=story.id, language=language)
-        story.translations.append(existing)
-    existing.title, existing.body, existing.translated_by_id = title, body, actor.id
+        story.translations.append(StoryTranslation(language=language, **fields))
+    else:
+        for name, value in fields.items():
+            setattr(existing, name, value)
     db.session.flush()
     record("story.translated", actor=actor, group=story.group, subject=story, language=language)
     db.session.commit()
@@ -368,15 +376,21 @@ def waiting_stories(group) -> list[Story]:
     )
 
 
-def published_stories(group_ids: list[int], visibilities=None, start=None, end=None):
+def published_stories(group_ids: list[int], visibilities=None, start=None, end=None, limit=None):
+    """Published stories, newest first; `start` and `end` are days in Oslo."""
+    from pb.proposals.forms import midnight_utc
+
     query = select(Story).where(Story.group_id.in_(group_ids), Story.status == "published")
     if visibilities is not None:
         query = query.where(Story.visibility.in_(visibilities))
     if start is not None:
-        query = query.where(func.date(Story.published_at) >= start)
+        query = query.where(Story.published_at >= midnight_utc(start))
     if end is not None:
-        query = query.where(func.date(Story.published_at) <= end)
-    return list(db.session.scalars(query.order_by(Story.published_at.desc(), Story.id.desc())))
+        query = query.where(Story.published_at < midnight_utc(end + timedelta(days=1)))
+    query = query.order_by(Story.published_at.desc(), Story.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
 
 
 def translation_for(story: Story, locale: str) -> StoryTranslation | None:
@@ -399,4 +413,8 @@ def shared_photos(group_ids: list[int], consents, start=None, end=None, limit: i
     if end is not None:
         query = query.where(Activity.happened_on <= end)
     order = (Activity.happened_on.desc(), ActivityPhoto.id.desc())
-    return list(db.session.scalars(query.order_by(*order).limit(limit)))
+    # The gallery names each photo's project, and the consent check reads its group.
+    loads = (
+        joinedload(ActivityPhoto.activity).joinedload(Activity.project).joinedload(Project.group)
+    )
+    return list(db.session.scalars(query.options(loads).order_by(*order).limit(limit)))

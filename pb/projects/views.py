@@ -30,6 +30,9 @@ from pb.proposals import photos
 from pb.timeutil import local_today
 from pb.web import see_other
 
+# The public story page shows this many, newest first.
+PUBLIC_PAGE_STORIES = 60
+
 # ---------------------------------------------------------------------------------------------
 # Projects
 
@@ -159,6 +162,7 @@ def project_page(group_id: int, project_id: int):
 
 def _activity_form(project) -> forms.ActivityForm:
     form = forms.ActivityForm()
+    form.project = project
     form.payout.choices = [(0, _("Not paid from a payout"))] + [
         (f.payout_id, f.payout.title) for f in project.funding
     ]
@@ -311,6 +315,13 @@ def stories_page(group_id: int):
     )
 
 
+def _own_declined_story(access, story_id: int | None) -> Story | None:
+    story = db.session.get(Story, story_id) if story_id else None
+    if story is None or story.group_id != access.group.id or story.status != "declined":
+        return None
+    return story if is_author(story, current_user) else None
+
+
 @login_required
 def new_story(group_id: int):
     access = group_access(group_id)
@@ -320,9 +331,14 @@ def new_story(group_id: int):
     )
     form.project.choices = [(0, _("No project"))] + [(p.id, p.title) for p in projects]
     if request.method == "GET":
-        locale = str(get_locale())
-        form.language.data = locale
+        form.language.data = str(get_locale())
         form.project.data = request.args.get("project", 0, type=int)
+        earlier = _own_declined_story(access, request.args.get("from", type=int))
+        if earlier is not None:
+            # A declined story, to change and send again: as with a proposal sent back.
+            form.title.data, form.body.data = earlier.title, earlier.body
+            form.language.data, form.visibility.data = earlier.language, earlier.visibility
+            form.project.data = earlier.project_id or 0
     if form.validate_on_submit():
         story = services.submit_story(
             access.group,
@@ -368,12 +384,14 @@ def _story_action(group_id: int, story_id: int, allowed):
     return access, story
 
 
-def _decided(story: Story, action) -> None:
+def _decided(story: Story, action) -> bool:
     try:
         action()
     except ProjectError as error:
         db.session.rollback()
         flash(error.message, "error")
+        return False
+    return True
 
 
 @login_required
@@ -404,14 +422,18 @@ def withdraw_story(group_id: int, story_id: int):
         story_id,
         lambda a, s: is_author(s, current_user) or may_moderate_story(a),
     )
-    _decided(story, lambda: services.withdraw_story(story, actor=current_user))
-    flash(_("The story is taken down."), "success")
+    if _decided(story, lambda: services.withdraw_story(story, actor=current_user)):
+        flash(_("The story is taken down."), "success")
     return see_other(".stories_page", group_id=group_id)
 
 
 @login_required
 def translate_story(group_id: int, story_id: int):
-    access, story = _story_action(group_id, story_id, lambda a, s: may_moderate_story(a))
+    access, story = _story_action(
+        group_id,
+        story_id,
+        lambda a, s: may_moderate_story(a) and s.status in ("submitted", "published"),
+    )
     form = forms.TranslationForm()
     if form.validate_on_submit():
         try:
@@ -449,8 +471,12 @@ def programme_stories(programme_id: int):
         abort(404)
     group_ids = [group.id for group in programme.groups]
     user = current_user if current_user.is_authenticated else None
+    # The newest; anyone without a log-in gets only the public ones from the database.
+    visibilities = None if user is not None else ("public",)
     stories = [
-        story for story in services.published_stories(group_ids) if story_reaches(story, user)
+        story
+        for story in services.published_stories(group_ids, visibilities, limit=PUBLIC_PAGE_STORIES)
+        if story_reaches(story, user)
     ]
     return render_template(
         "projects/programme_stories.html",

@@ -5,6 +5,7 @@ from pb.projects import services as projects
 from pb.reports import services
 from pb.spreadsheet import kroner, safe_cell
 from pb.surveys import results as surveys
+from pb.timeutil import local_day
 
 HIDDEN = "hidden"
 
@@ -16,18 +17,20 @@ def _shown(value, as_money=False) -> str:
 
 
 def _money(group_ids, period, _visibilities):
-    section = services.money(group_ids, period)
-    yield ["payout_type", "category", "payouts", "amount_nok"]
-    for cell in section.cells:
-        yield [
-            cell.kind,
-            cell.category,
-            _shown(cell.payouts),
-            _shown(cell.amount_ore, as_money=True),
-        ]
-    for kind, (amount, count) in section.by_kind.items():
-        yield [kind, "all", _shown(count), _shown(amount, as_money=True)]
-    yield ["all", "all", "", _shown(section.total_ore, as_money=True)]
+    yield ["year", "payout_type", "category", "payouts", "amount_nok"]
+    for section in services.money(group_ids, period):
+        year = str(section.year)
+        for cell in section.cells:
+            yield [
+                year,
+                cell.kind,
+                cell.category,
+                _shown(cell.payouts),
+                _shown(cell.amount_ore, as_money=True),
+            ]
+        for kind, (amount, count) in section.by_kind.items():
+            yield [year, kind, "all", _shown(count), _shown(amount, as_money=True)]
+        yield [year, "all", "all", "", _shown(section.total_ore, as_money=True)]
 
 
 def _participation(group_ids, period, _visibilities):
@@ -86,7 +89,7 @@ def _stories(group_ids, period, visibilities):
     for story in projects.published_stories(group_ids, visibilities, period.start, period.end):
         yield [
             safe_cell(names[story.group_id]),
-            story.published_at.date().isoformat(),
+            local_day(story.published_at).isoformat(),
             story.language,
             story.visibility,
             safe_cell(story.title),
@@ -109,7 +112,6 @@ def _goals(group_ids, period, visibilities):
         "people",
         "volunteer_hours",
         "took_part",
-        "paid_in_period_nok",
         "stories",
     ]
     for letter in services.allocations(group_ids, period):
@@ -127,7 +129,6 @@ def _goals(group_ids, period, visibilities):
             str(done.heads),
             f"{done.volunteer_minutes / 60:.1f}",
             str(done.took_part),
-            _shown(done.paid_ore, as_money=True),
             str(done.stories),
         ]
 

@@ -19,6 +19,10 @@ class PeriodForm(FlaskForm):
     start = DateField(_l("From"), validators=[optional(), SaneDate()], render_kw={"type": "date"})
     end = DateField(_l("To"), validators=[optional(), SaneDate()], render_kw={"type": "date"})
 
+    def validate_start(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError(_l("The start is in the future. Choose a day up to today."))
+
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_l("The end is before the start. Choose the dates again."))

@@ -64,22 +64,38 @@ class MoneyCell:
 
 @dataclass
 class MoneySection:
+    """One calendar year's payments. Money is reported by whole calendar years only: two
+    reports over overlapping periods could otherwise be subtracted to single out one payment."""
+
+    year: int
     cells: list[MoneyCell]
     by_kind: dict[str, tuple[int | None, int | None]]  # kind -> (amount, payouts), None hidden
     total_ore: int | None
 
     @property
     def any_hidden(self) -> bool:
-        return any(c.amount_ore is None for c in self.cells) or any(
-            amount is None for amount, _count in self.by_kind.values()
+        return (
+            any(c.amount_ore is None for c in self.cells)
+            or any(amount is None for amount, _count in self.by_kind.values())
+            or self.total_ore is None
         )
 
 
-def money(group_ids: list[int], period: Period) -> MoneySection:
-    """What was paid in the period, per payout type and category. A cell of fewer than
-    SMALL_COUNT individual payouts is hidden, and so is a second one where a column would
-    otherwise give it away; a type's total that is too small is hidden, and then the grand total
-    too if it would reveal that type by subtraction."""
+def money_years(period: Period) -> list[int]:
+    return list(range(period.start.year, period.end.year + 1))
+
+
+def money(group_ids: list[int], period: Period) -> list[MoneySection]:
+    """What was paid in each calendar year the period touches, per payout type and category."""
+    return [money_in_year(group_ids, year) for year in money_years(period)]
+
+
+def money_in_year(group_ids: list[int], year: int) -> MoneySection:
+    """A cell of fewer than SMALL_COUNT individual payouts is hidden, and more cells of its
+    column while the hidden ones together describe fewer than SMALL_COUNT payouts (the type's
+    total is shown). A type's total that describes fewer than SMALL_COUNT payouts is hidden, and
+    the grand total too unless the hidden types together describe SMALL_COUNT payouts or more."""
+    whole_year = Period(date(year, 1, 1), date(year, 12, 31))
     per_payout = db.session.execute(
         select(
             PayoutRequest.id,
@@ -94,8 +110,8 @@ def money(group_ids: list[int], period: Period) -> MoneySection:
         .where(
             Pot.group_id.in_(group_ids),
             LedgerEntry.account == "paid",
-            LedgerTransaction.created_at >= period.since,
-            LedgerTransaction.created_at < period.until,
+            LedgerTransaction.created_at >= whole_year.since,
+            LedgerTransaction.created_at < whole_year.until,
         )
         .group_by(PayoutRequest.id, PayoutRequest.kind, PayoutRequest.category)
     ).all()
@@ -133,9 +149,15 @@ def money(group_ids: list[int], period: Period) -> MoneySection:
         kind: (None, None) if kind in hidden_kinds else (amount, count)
         for kind, (amount, count) in kinds.items()
     }
-    # One hidden type beside a shown grand total could be worked out by subtraction.
-    total = None if len(hidden_kinds) == 1 else sum(amount for amount, _count in kinds.values())
-    return MoneySection(cells=cells, by_kind=by_kind, total_ore=total)
+    # The grand total minus the shown types is the hidden types' sum: it may be shown only if
+    # that sum describes enough payouts to hide any one of them.
+    hidden_payouts = sum(kinds[kind][1] for kind in hidden_kinds)
+    total = (
+        None
+        if 0 < hidden_payouts < SMALL_COUNT
+        else sum(amount for amount, _count in kinds.values())
+    )
+    return MoneySection(year=year, cells=cells, by_kind=by_kind, total_ore=total)
 
 
 # --- taking part ---------------------------------------------------------------------------------
@@ -220,12 +242,22 @@ def _sum_totals(values) -> projects.ProjectTotals:
 
 
 def activities(group_ids: list[int], period: Period) -> ActivitiesSection:
+    logged_in_period = select(Activity.project_id).where(
+        Activity.happened_on >= period.start, Activity.happened_on <= period.end
+    )
+    # The projects running in the period, and any other that logged something in it, so the
+    # project rows always add up to the totals below them.
     group_projects = list(
         db.session.scalars(
             select(Project)
             .where(Project.group_id.in_(group_ids))
-            .where(Project.starts_on <= period.end)
-            .where(or_(Project.ends_on.is_(None), Project.ends_on >= period.start))
+            .where(
+                or_(
+                    (Project.starts_on <= period.end)
+                    & (or_(Project.ends_on.is_(None), Project.ends_on >= period.start)),
+                    Project.id.in_(logged_in_period),
+                )
+            )
             .order_by(Project.group_id, Project.title)
         )
     )
@@ -344,7 +376,6 @@ class Recorded:
     heads: int
     volunteer_minutes: int
     took_part: int
-    paid_ore: int | None  # None: hidden (too few payouts)
     stories: int
 
 
@@ -357,7 +388,6 @@ def recorded(group_id: int, period: Period, visibilities=None) -> Recorded:
         heads=done.heads,
         volunteer_minutes=done.volunteer_minutes,
         took_part=participation([group_id], period).any,
-        paid_ore=money([group_id], period).total_ore,
         stories=len(published_stories([group_id], visibilities, period.start, period.end)),
     )
 

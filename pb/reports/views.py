@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from pb.groups.access import group_access, programme_access, require
 from pb.payouts import forms as payout_forms
+from pb.payouts.reports import KIND_COLOURS
 from pb.projects import labels as project_labels
 from pb.projects import services as projects
 from pb.projects.access import photo_visible
@@ -62,6 +63,7 @@ def _render(title, scope, group_ids, visibilities, csv_endpoint, programme, **id
         groups=services.group_names(group_ids),
         payout_kinds=payout_forms.KIND_LABELS,
         payout_categories=payout_forms.CATEGORY_LABELS,
+        kind_colours=KIND_COLOURS,
         project_labels=project_labels,
         csv_url=lambda section: url_for(
             csv_endpoint,

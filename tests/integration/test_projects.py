@@ -233,6 +233,8 @@ def test_a_leader_logs_an_activity_with_a_photo_and_the_gps_is_gone(client, worl
 BAD_ACTIVITIES = [
     ({"adults": "-1"}, "Write a number from 0 to 1000."),
     ({"volunteer_hours": "-2"}, "Write a number of hours from 0 to 1000."),
+    ({"volunteer_hours": "nan"}, "Write the hours as a number"),
+    ({"happened_on": "BEFORE_START"}, "This date is before the project started."),
     ({"happened_on": "FUTURE"}, "This date is in the future."),
     ({"kind": ""}, "Choose what kind of activity it was."),
     ({"cost": "-5"}, "The amount can't be negative."),
@@ -258,6 +260,8 @@ def test_bad_activity_input_gets_a_message_and_nothing_is_stored(
     data.update(change)
     if data["happened_on"] == "FUTURE":
         data["happened_on"] = (local_today() + timedelta(days=1)).isoformat()
+    if data["happened_on"] == "BEFORE_START":
+        data["happened_on"] = (project.starts_on - timedelta(days=1)).isoformat()
     response = post_form(
         client,
         project_url(project) + "/activities/new",
@@ -495,6 +499,9 @@ def test_a_moderator_declines_with_a_reason_the_author_reads(client, world):
     log_out(client)
     log_in(client, world.member_a)
     assert "leave out other people" in plain(client.get(url).get_data(as_text=True))
+    # The author changes it and sends it again, starting from what they wrote.
+    again = client.get(f"/groups/{world.group_a.id}/stories/new?from={story.id}")
+    assert "Navnet til naboen er" in again.get_data(as_text=True)
     # Deciding twice is refused with a message, not an error page.
     with pytest.raises(ProjectError):
         services.publish_story(story, actor=world.peer_a)
@@ -558,3 +565,56 @@ def test_the_programme_sees_only_photos_its_people_agreed_to_show_it(client, wor
         url = f"{base}/{photo.id}/photo/thumb"
         assert (url in report) == (consent != "none"), consent
         assert (client.get(url).status_code == 200) == (consent != "none"), consent
+
+
+def test_a_leader_made_a_plain_member_again_loses_the_leaders_rights(client, world):
+    from pb.groups import services as groups
+
+    project = make_project(world)
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == world.peer_a.id))
+    groups.change_role(membership, "member", actor=world.lead)
+    db.session.commit()
+    log_in(client, world.peer_a)
+    assert client.get(project_url(project) + "/activities/new").status_code == 404
+    assert client.get(project_url(project) + "/edit").status_code == 404
+
+
+def test_an_activity_that_cost_nothing_may_say_0(client, world):
+    project = make_project(world)
+    log_in(client, world.peer_a)
+    url = project_url(project) + "/activities/new"
+    response = post_form(
+        client,
+        url,
+        {"happened_on": local_today().isoformat(), "kind": "sport", "youth": "5", "cost": "0"},
+    )
+    assert response.status_code == 303, plain(response.get_data(as_text=True))[:2000]
+    assert db.session.scalar(select(Activity.cost_ore)) == 0
+
+
+def test_deleting_an_account_blanks_its_notes_and_translations(world):
+    from pb import privacy
+
+    project = make_project(world)
+    log(project, world, note="Ahmed kom for første gang")
+    story = services.submit_story(
+        world.group_a,
+        actor=world.member_a,
+        title="Tittel",
+        body="Tekst",
+        language="nb",
+        visibility="group",
+    )
+    services.translate_story(
+        story, actor=world.peer_a, language="en", title="Title", body="My translation"
+    )
+    erasure = privacy.Erasure(user=world.peer_a)
+    for name, eraser in privacy.erasers():
+        if name == "projects":
+            eraser(erasure)
+    db.session.commit()
+    activity = db.session.scalar(select(Activity))
+    assert activity.note == "" and activity.heads == 16
+    assert "Ahmed kom for første gang" in erasure.texts and "My translation" in erasure.texts
+    db.session.refresh(story)
+    assert story.translations == []
