@@ -113,7 +113,7 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
     shoes = ask(hanne, "Familie 3", 2_500, "Fotballsko og leggskinn", "sports_shop", "gift_card")
     payouts.decide(shoes, actor=hanne, approve=True, reason="Barna begynner på fotball i høst.")
     payouts.pay(shoes, actor=hanne)
-    _backdate(shoes, 5)
+    _backdate(shoes, 3)
     # The autumn season: several families get a gift card for sports gear in the same month.
     # A month of many payouts can be shown on the pot page; one of one or two payouts is hidden.
     for family, kroner in (
@@ -152,6 +152,13 @@ def _seed_steady_start(programme, group: Group, lead) -> None:
     )
     payouts.pay(furniture, actor=jonas)
     _backdate(furniture, 2)
+    # Food in the same month for two more families: with the furniture, three payouts, so the
+    # month can be shown on the pot page without singling anyone out.
+    for family, kroner in (("Familie 12", 3_000), ("Familie 13", 2_500)):
+        food = ask(hanne, family, kroner, "Mat i en tung måned", "groceries", "gift_card")
+        payouts.decide(food, actor=hanne, approve=True, reason="En tung måned for familien.")
+        payouts.pay(food, actor=hanne)
+        _backdate(food, 2)
     ask(jonas, "Familie 6", 18_000, "Førerkort for eldste sønn", "driving_licence", "bank_transfer")
     laptop = ask(hanne, "Familie 2", 12_000, "PC til skolearbeid", "electronics", "gift_card")
     payouts.decide(

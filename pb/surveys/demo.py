@@ -1,8 +1,8 @@
 """The surveys part of the demo: "Stødig start" answered the same pulse survey twice, about
 13 months ago and a month ago, like the 2022 and 2023 waves of the pilot's evaluation, and the
-later wave is a little better. It joins the caller's transaction (seed_demo() commits once) and
-writes the waves, their counters and the "has answered" flags, as answering would: nothing
-that links an answer to a person."""
+later wave is better. It joins the caller's transaction (seed_demo() commits once) and writes
+the waves, their counters and the "has answered" flags, as answering would: nothing that links
+an answer to a person."""
 
 import random
 from datetime import timedelta
@@ -15,33 +15,35 @@ from pb.surveys.questions import ANSWERS
 from pb.surveys.services import add_questions
 from pb.timeutil import local_today
 
-QUESTIONS = [
-    "life_good",
-    "everyday_better",
-    "matter_group",
-    "trust_services",
-    "say_project",
-    "belong_group",
-]
-# How likely each answer is, 1 to 5 and "don't know", in the earlier and the later wave.
-EARLIER = (0.08, 0.17, 0.33, 0.25, 0.10, 0.07)
-LATER = (0.03, 0.09, 0.25, 0.35, 0.22, 0.06)
-# Trust in the services grew the most in the pilot; say in the project was lowest at first.
-SHIFT = {"trust_services": 1, "say_project": -1}
+# How many gave each answer (1 to 5, then "don't know") to each question. Some cells are
+# small, so the demo shows hidden numbers too, and one share that can't be shown.
+EARLIER = {
+    "life_good": (0, 3, 5, 5, 5, 0),
+    "everyday_better": (1, 2, 5, 6, 0, 4),
+    "matter_group": (0, 2, 6, 5, 5, 0),
+    "trust_services": (2, 4, 6, 6, 0, 0),
+    "say_project": (3, 4, 5, 6, 0, 0),
+    "belong_group": (0, 0, 7, 6, 5, 0),
+}
+LATER = {
+    "life_good": (0, 2, 4, 8, 7, 0),
+    "everyday_better": (0, 3, 4, 8, 5, 1),
+    "matter_group": (0, 0, 6, 9, 6, 0),
+    "trust_services": (1, 2, 6, 7, 5, 0),
+    "say_project": (1, 3, 6, 6, 5, 0),
+    "belong_group": (0, 2, 3, 9, 7, 0),
+}
 
 
 def seed_survey_demo(group, opened_by, respondents) -> None:
     rng = random.Random(2023)
     today = local_today()
     people = list(respondents)
-    for (closes_ago, weights, title), answering in zip(
-        [
-            (396, EARLIER, "Pulsen i fjor"),
-            (30, LATER, "Pulsen i år"),
-        ],
-        [rng.sample(people, min(len(people), 14)), rng.sample(people, min(len(people), 17))],
-        strict=True,
-    ):
+    for closes_ago, title, table in [
+        (396, "Pulsen i fjor", EARLIER),
+        (30, "Pulsen i år", LATER),
+    ]:
+        answered = sum(next(iter(table.values())))
         closes_on = today - timedelta(days=closes_ago)
         wave = SurveyWave(
             group_id=group.id,
@@ -52,15 +54,11 @@ def seed_survey_demo(group, opened_by, respondents) -> None:
         )
         db.session.add(wave)
         db.session.flush()
-        add_questions(wave, QUESTIONS)
-        counts = {(key, answer): 0 for key in QUESTIONS for answer in ANSWERS}
-        for person in answering:
+        add_questions(wave, list(table))
+        for person in rng.sample(people, min(len(people), answered)):
             db.session.add(SurveyRespondent(wave_id=wave.id, user_id=person.id))
-            for key in QUESTIONS:
-                answer = rng.choices(ANSWERS, weights=_shifted(weights, SHIFT.get(key, 0)))[0]
-                counts[key, answer] += 1
-        for (key, answer), count in counts.items():
-            if count:
+        for key, counts in table.items():
+            for answer, count in zip(ANSWERS, counts, strict=True):
                 db.session.execute(
                     update(SurveyAnswerCount)
                     .where(
@@ -72,13 +70,3 @@ def seed_survey_demo(group, opened_by, respondents) -> None:
                     .execution_options(synchronize_session=False)
                 )
     db.session.flush()
-
-
-def _shifted(weights: tuple[float, ...], step: int) -> tuple[float, ...]:
-    """The scale's weights moved one answer up (step 1) or down (-1); "don't know" stays."""
-    scale = list(weights[:5])
-    if step > 0:
-        scale = [0.0, *scale[:3], scale[3] + scale[4]]
-    elif step < 0:
-        scale = [scale[0] + scale[1], *scale[2:], 0.0]
-    return (*scale, weights[5])

@@ -10,7 +10,7 @@ what refuses a second answer, also when two arrive at once. On SQLite both table
 WITHOUT ROWID, so not even a hidden row number keeps the order the flags were written in.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -23,17 +23,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
 from pb.surveys.questions import ANSWERS
-from pb.timeutil import OSLO, local_today, utcnow
+from pb.timeutil import local_day, local_today, utcnow
 
 TITLE_MAX = 120
 KEY_MAX = 40
 # A wave may stay open at most this long: a pulse, not a standing poll.
 MAX_OPEN_DAYS = 90
-
-
-def local_day(moment: datetime) -> date:
-    """The day in Oslo of a time stored as naive UTC."""
-    return moment.replace(tzinfo=UTC).astimezone(OSLO).date()
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

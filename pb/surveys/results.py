@@ -161,7 +161,8 @@ def _csv_safe(text: str) -> str:
 
 
 def wave_name(wave: SurveyWave) -> str:
-    return wave.title or format_date(wave.opens_on, "medium")
+    """The wave's title, or the day it was sent (ISO, so a CSV reads the same in any language)."""
+    return wave.title or wave.opens_on.isoformat()
 
 
 def csv_rows(results: list[WaveResult]) -> list[list[str]]:
@@ -203,7 +204,7 @@ class Bar:
 
 @dataclass
 class ChangeRow:
-    wave: str
+    wave: SurveyWave
     group_name: str
     closed_on: date
     share: float | None
@@ -276,8 +277,6 @@ def change_over_time(results: list[WaveResult]) -> Change:
             else:
                 chart.labels.append((middle, height - bottom - 4, "–", "middle"))
             chart.labels.append((middle, height - bottom + 16, when, "middle"))
-            chart.rows.append(
-                ChangeRow(wave_name(result.wave), result.group_name, result.closed_on, share)
-            )
+            chart.rows.append(ChangeRow(result.wave, result.group_name, result.closed_on, share))
         change.questions.append(chart)
     return change

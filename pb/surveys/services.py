@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb.audit.services import record
+from pb.errors import RuleRefused
 from pb.extensions import db
 from pb.groups.models import Membership
-from pb.i18n import fill
 from pb.locking import begin_immediate_on_sqlite
 from pb.notifications.services import notify
 from pb.surveys import notices  # noqa: F401  (registers the notification kinds)
@@ -35,17 +35,8 @@ from pb.web import path_for
 OFFERED = {key for keys in THEMES.values() for key in keys}
 
 
-class SurveyError(Exception):
+class SurveyError(RuleRefused):
     """A rule refused the action; `code` names it, and MESSAGES holds its translated text."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        return fill(str(MESSAGES[self.code]), self.params)
 
 
 MESSAGES = {
@@ -62,6 +53,7 @@ MESSAGES = {
     "missing_answer": _l("Choose an answer to every question. “Don't know” is an answer too."),
     "bad_answer": _l("Choose one of the answers shown."),
 }
+SurveyError.messages = MESSAGES
 
 
 def _refuse(code: str, **params) -> SurveyError:

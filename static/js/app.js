@@ -52,9 +52,12 @@
       var pieces = part.querySelectorAll("[data-listen-say]");
       if (!pieces.length) return part.innerText;
       var texts = [];
-      pieces.forEach(function (piece) { texts.push(piece.textContent.trim()); });
-      // A full stop between the pieces makes the voice pause after each answer.
-      return texts.join(". ");
+      pieces.forEach(function (piece) {
+        var text = piece.textContent.trim();
+        // A full stop after each piece makes the voice pause between the answers.
+        texts.push(/[.?!؟:]$/.test(text) ? text : text + ".");
+      });
+      return texts.join(" ");
     }
 
     function stop() {
