@@ -94,6 +94,15 @@ def group_access(group_id: int) -> GroupAccess:
     return GroupAccess(group=group, membership=membership, is_programme_lead=is_lead)
 
 
+def found_in(model, ident: int, **owner):
+    """The row `ident` of `model` if its columns match `owner` (its group, its item, ...),
+    else 404: a row under someone else's parent is as unknown as a row that isn't there."""
+    row = db.session.get(model, ident)
+    if row is None or any(getattr(row, name) != value for name, value in owner.items()):
+        abort(404)
+    return row
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(404)

@@ -1,10 +1,7 @@
 """Who may see and do what with projects, activities, photos and stories: the one place these
 rules live. Anything outside the reader's group is "not found" (404)."""
 
-from flask import abort
-
-from pb.extensions import db
-from pb.groups.access import GroupAccess, programme_role
+from pb.groups.access import GroupAccess, found_in, programme_role, require
 from pb.projects.models import PHOTO_CONSENTS, Activity, ActivityPhoto, Project, Story
 
 # How far a photo or story may travel, narrowest first: each level also sees the ones before.
@@ -12,30 +9,20 @@ AUDIENCES = ("leaders", "group", "programme", "public")
 
 
 def project_in_group(access: GroupAccess, project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or project.group_id != access.group.id:
-        abort(404)
-    return project
+    return found_in(Project, project_id, group_id=access.group.id)
 
 
 def activity_of_project(project: Project, activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.project_id != project.id:
-        abort(404)
-    return activity
+    return found_in(Activity, activity_id, project_id=project.id)
 
 
 def photo_of_activity(activity: Activity, photo_id: int) -> ActivityPhoto:
-    photo = db.session.get(ActivityPhoto, photo_id)
-    if photo is None or photo.activity_id != activity.id:
-        abort(404)
-    return photo
+    return found_in(ActivityPhoto, photo_id, activity_id=activity.id)
 
 
 def story_in_group(access: GroupAccess, story_id: int) -> Story:
-    story = db.session.get(Story, story_id)
-    if story is None or story.group_id != access.group.id or not may_read_story(access, story):
-        abort(404)
+    story = found_in(Story, story_id, group_id=access.group.id)
+    require(may_read_story(access, story))
     return story
 
 
