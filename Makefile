@@ -26,6 +26,10 @@ run: compile-translations
 	FLASK_DEBUG=1 $(FLASK) seed-demo
 	@echo "Serving Fellespott on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	# Plain http on this machine only, so the session cookie can't be Secure here; production keeps it.
+	# The tick runs every five minutes beside the server (reminders, digests, sending), and stops
+	# with it.
+	( while true; do FLASK_DEBUG=1 $(FLASK) tick >> instance/tick.log 2>&1; sleep 300; done ) & \
+	TICK=$$!; trap 'kill $$TICK 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port 5000 --no-debugger --no-reload
 
 ## make test: the whole suite on SQLite, then again on PostgreSQL

@@ -131,6 +131,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(voting_bp)
 
+    from pb.notifications import delivery
+
+    delivery.init_app(app)
+
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request

@@ -14,6 +14,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_programme_command)
     app.cli.add_command(check_ledger_command)
     app.cli.add_command(run_schedules_command)
+    app.cli.add_command(tick_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(sms_reply_command)
     app.cli.add_command(export_ledger_command)
     app.cli.add_command(tally_command)
     app.cli.add_command(export_pb_command)
@@ -137,18 +140,15 @@ def export_pb_command(round_id: int, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-@click.command("run-schedules")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-def run_schedules_command(today) -> None:
-    """Everything on a schedule: plans' monthly payments and reminders, voting reminders,
-    counting rounds whose voting has closed, lending's offers, reminders and late returns, and
-    the swap shelf's old posts. Safe to run twice; run it from cron every hour."""
+def _tick(today) -> None:
+    """Everything on a schedule, each part in its own transactions: a failure is reported at
+    the end, after everything else has run, and makes the exit status non-zero for cron."""
     from pb.lending.services import run_scheduled as run_lending_schedules
+    from pb.notifications import answers, delivery
     from pb.payouts.services import run_schedules
+    from pb.payouts.summary import send_weekly_summaries
     from pb.voting.services import run_scheduled as run_voting_schedules
 
-    # Each plan and each round runs in its own transaction: a failure is reported at the end,
-    # after everything else has run, and makes the exit status non-zero for cron to notice.
     failures: list[str] = []
     paid = run_schedules(today.date() if today else None, failures=failures)
     click.echo(f"{paid} monthly payment(s) made.")
@@ -157,10 +157,73 @@ def run_schedules_command(today) -> None:
     lending_today = today.date() if today else None
     for what, count in run_lending_schedules(lending_today, failures=failures).items():
         click.echo(f"{count} {what}.")
+    for what, job in (
+        ("weekly staff summaries", send_weekly_summaries),
+        ("digests gathered", delivery.gather_digests),
+        ("stalled sends released", delivery.release_stale_claims),
+        ("old SMS signatures pruned", answers.prune_seen),
+        ("messages sent or queued", delivery.send_or_queue_due),
+    ):
+        try:
+            click.echo(f"{job()} {what}.")
+        except Exception as error:  # one failing job must not stop the others
+            db.session.rollback()
+            failures.append(f"{what}: {error.__class__.__name__}: {error}")
+    delivery.send_queued()
     for failure in failures:
         click.echo(f"Failed: {failure}", err=True)
     if failures:
         raise click.ClickException(f"{len(failures)} scheduled job(s) failed; the rest ran.")
+
+
+_TODAY = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+
+
+@click.command("tick")
+@_TODAY
+def tick_command(today) -> None:
+    """Everything on a schedule: plans' monthly payments and their ending notices, voting
+    reminders and counting rounds whose voting has closed, lending's offers, reminders and late
+    returns, the swap shelf's old posts, staff's weekly summaries, daily digests, and sending
+    (or queueing) every email and SMS that is due. Safe to run twice; run it from cron every
+    five minutes."""
+    _tick(today)
+
+
+@click.command("run-schedules")
+@_TODAY
+def run_schedules_command(today) -> None:
+    """The same as `tick` (its old name, kept so that existing cron lines keep working)."""
+    _tick(today)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Send email and SMS from the Redis queue (needs REDIS_URL)."""
+    from flask import current_app
+
+    from pb.notifications.jobs import run_worker
+
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException(
+            "REDIS_URL is not set. Without Redis, the app sends in-process; no worker is needed."
+        )
+    run_worker(burst=burst)
+
+
+@click.command("sms-reply")
+@click.argument("phone")
+@click.argument("text")
+def sms_reply_command(phone: str, text: str) -> None:
+    """Answer an SMS as PHONE would (for the file backend, in development and tests): the same
+    handling as the signed webhook, and the reply goes to the SMS outbox."""
+    from pb.notifications import answers, delivery
+
+    reply = answers.handle_inbound(phone, text)
+    answers.send_reply(reply)
+    delivery.send_queued()
+    click.echo(reply.text if reply else "That is not a phone number Fellespott can answer.")
 
 
 @click.command("export-ledger")

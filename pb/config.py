@@ -61,6 +61,39 @@ def load_config(overrides: dict | None = None) -> dict:
         # one (phones take up to about 15 MB) still reaches the form, which refuses it beside
         # the field and keeps everything else that was typed.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # Where links in emails lead: the address people open the app at.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Email: "smtp", or "file" (the default without SMTP_HOST): a local mailbox folder.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Fellespott <fellespott@localhost>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", 587)),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": env_flag("SMTP_STARTTLS", default=True),
+        "SMTP_SSL": env_flag("SMTP_SSL"),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", 10)),
+        # SMS: "file" (the default), or a provider class as "package.module:ClassName".
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND"),
+        # Signs what the SMS provider posts to /sms/inbound; without it, the route is off.
+        "SMS_WEBHOOK_SECRET": os.environ.get("SMS_WEBHOOK_SECRET"),
+        "SMS_CODE_HOURS_VALID": int(os.environ.get("SMS_CODE_HOURS_VALID", 48)),
+        # The file backends' folder: mail/ and sms/ inside it.
+        "OUTBOX_FOLDER": os.environ.get("OUTBOX_FOLDER", str(INSTANCE / "outbox")),
+        # With Redis, email and SMS go through an RQ queue (`flask --app pb worker`); without
+        # it, the app sends them itself after each commit, and `tick` sends what is due.
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "NOTIFY_QUEUE": os.environ.get("NOTIFY_QUEUE", "fellespott-notifications"),
+        # A failed delivery is tried this many times in all, waiting these many seconds between
+        # tries, and is then put on the dead-letter list that staff see.
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("DELIVERY_MAX_ATTEMPTS", 5)),
+        "DELIVERY_BACKOFF_SECONDS": [
+            int(s)
+            for s in os.environ.get("DELIVERY_BACKOFF_SECONDS", "60,300,1800,7200").split(",")
+        ],
+        # A sender that stopped mid-send (a killed worker) leaves its claim; after this long the
+        # tick hands the delivery to another sender.
+        "DELIVERY_LEASE_SECONDS": int(os.environ.get("DELIVERY_LEASE_SECONDS", 600)),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

@@ -243,7 +243,15 @@ def seed_demo() -> bool:
             household.children.append(Child(birth_year=rng.randint(this_year - 17, this_year - 1)))
         join(_user(name.lower(), name, password_hash, locale), refugees, "member", household)
 
+    # Staff and peer consultants get email at example.org (a domain that never receives mail), so
+    # the demo's emails land in instance/outbox/mail. Phone numbers are left out on purpose: a
+    # demo pointed at a real SMS provider must not text a stranger.
     db.session.flush()
+    for membership in db.session.scalars(
+        select(Membership).where(Membership.role.in_(("staff", "peer")))
+    ):
+        membership.user.email = f"{membership.user.username}@example.org"
+    lead.email = "leder@example.org"
     year_start = date(this_year, 1, 1)
     for pot_group, kroner, purpose in [
         (driving, 2_000_000, "Førerkort og kjøretimer for ungdommene, slik de bestemmer."),

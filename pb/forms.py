@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from pb.i18n import isolate_text
 from pb.money import AmountError, format_kroner_number, parse_kroner
+from pb.phones import normalise_phone
 
 
 def required():
@@ -48,19 +49,23 @@ class SaneDate:
 
 
 class PhoneNumber:
-    """Digits, spaces and a leading +; what people write for a Norwegian or foreign number."""
-
-    pattern = re.compile(r"^\+?[0-9 ]{6,20}$")
+    """A number the phonenumbers package calls valid; one without a country code is read as
+    Norwegian. The form stores it as +4791234567 (see `phone_or_none`)."""
 
     def __call__(self, form, field):
-        if field.data and not self.pattern.match(field.data.strip()):
+        if field.data and field.data.strip() and normalise_phone(field.data.strip()) is None:
             # The example is isolated left-to-right, or an Arabic sentence turns it around.
             raise ValidationError(
                 _l(
-                    "Write the phone number with digits only, like %(example)s.",
+                    "This is not a phone number we can send SMS to. Write it like %(example)s.",
                     example="\u2066+47 912 34 567\u2069",
                 )
             )
+
+
+def phone_or_none(value: str | None) -> str | None:
+    """A phone field's value as stored: +4791234567, or None when left empty."""
+    return normalise_phone(value.strip()) if value and value.strip() else None
 
 
 class EmailAddress:

@@ -14,7 +14,14 @@ from pb.lending.models import (
     SwapPost,
     WaitlistEntry,
 )
-from pb.notifications.models import Notification
+from pb.notifications.models import (
+    ChannelChoice,
+    Delivery,
+    Notification,
+    NotificationSettings,
+    SmsCode,
+    SmsInboundSeen,
+)
 from pb.payouts.models import (
     Allocation,
     ApprovalPolicy,
@@ -57,8 +64,10 @@ __all__ = [
     "BookingMessage",
     "BudgetRound",
     "CalendarFeed",
+    "ChannelChoice",
     "Child",
     "DamageReport",
+    "Delivery",
     "Group",
     "HandOver",
     "Household",
@@ -68,6 +77,7 @@ __all__ = [
     "LedgerTransaction",
     "Membership",
     "Notification",
+    "NotificationSettings",
     "PayoutComplaint",
     "PayoutDecision",
     "PayoutReceipt",
@@ -82,6 +92,8 @@ __all__ = [
     "Proposal",
     "ResetCode",
     "RoundResult",
+    "SmsCode",
+    "SmsInboundSeen",
     "Story",
     "StoryTranslation",
     "SurveyAnswerCount",

@@ -10,6 +10,7 @@ import contextvars
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -27,6 +28,9 @@ TEST_CONFIG = {
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "LOOKUP_RATE_LIMIT": "1000 per minute",
     "SERVER_NAME": None,
+    # Email and SMS from the file backends land here, never in the project's instance folder;
+    # the `app` fixture gives each test its own.
+    "OUTBOX_FOLDER": str(Path(tempfile.gettempdir()) / f"fellespott-test-outbox-{os.getpid()}"),
 }
 
 
@@ -116,6 +120,9 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Buffered, so the response is closed as a real server closes it: what the app does
+        # "after the response" (sending email and SMS) happens before the test looks.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -126,8 +133,8 @@ def make_test_app(database_url: str, **overrides):
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_test_app(database_url)
+def app(database_url, tmp_path):
+    app = make_test_app(database_url, OUTBOX_FOLDER=str(tmp_path / "outbox"))
     with app.app_context():
         yield app
         db.session.remove()

@@ -55,7 +55,7 @@ class JoinForm(NewPasswordMixin, FlaskForm):
         _l("Email (optional)"), validators=[optional(), max_length(254), EmailAddress()]
     )
     phone = StringField(
-        _l("Phone (optional)"), validators=[optional(), max_length(20), PhoneNumber()]
+        _l("Phone (optional)"), validators=[optional(), max_length(32), PhoneNumber()]
     )
 
     def validate_username(self, field):
@@ -83,12 +83,6 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Your name as others see it"), validators=[required(), max_length(DISPLAY_NAME_MAX)]
-    )
-    email = StringField(
-        _l("Email (optional)"), validators=[optional(), max_length(254), EmailAddress()]
-    )
-    phone = StringField(
-        _l("Phone (optional)"), validators=[optional(), max_length(20), PhoneNumber()]
     )
     locale = SelectField(_l("Language"), choices=language_choices(blank=True))
 

@@ -16,6 +16,7 @@ from pb.audit.models import AuditEvent, AuditNote
 from pb.audit.services import record
 from pb.codes import hash_code, new_code
 from pb.extensions import db
+from pb.forms import phone_or_none
 from pb.groups import services as groups
 from pb.groups.models import Invite, Membership
 from pb.timeutil import utcnow
@@ -64,7 +65,7 @@ def register_with_invite(
         display_name=display_name.strip(),
         password_hash=hash_password(password),
         email=email or None,
-        phone=phone or None,
+        phone=phone_or_none(phone),
         locale=locale,
     )
     db.session.add(user)
@@ -281,12 +282,19 @@ def reset_password(username: str, code: str, new_password: str) -> User:
     return user
 
 
+# Leaves a field as it is: the profile page no longer carries the email and phone number,
+# which live with the notification settings.
+UNCHANGED = object()
+
+
 def update_profile(
-    user: User, *, display_name: str, email: str | None, phone: str | None, locale: str | None
+    user: User, *, display_name: str, locale: str | None, email=UNCHANGED, phone=UNCHANGED
 ) -> None:
     user.display_name = display_name.strip()
-    user.email = email or None
-    user.phone = phone or None
+    if email is not UNCHANGED:
+        user.email = email or None
+    if phone is not UNCHANGED:
+        user.phone = phone_or_none(phone)
     user.locale = locale or None
     db.session.commit()
 

@@ -220,8 +220,6 @@ def profile():
         services.update_profile(
             current_user,
             display_name=form.display_name.data,
-            email=form.email.data,
-            phone=form.phone.data,
             locale=form.locale.data,
         )
         if form.locale.data:

@@ -53,6 +53,8 @@ ACTION_NAMES = {
     "membership.role_changed": _l("Changed a member's role"),
     "password.reset": _l("Chose a new password"),
     "password.reset_code_issued": _l("Gave a code for a new password"),
+    "notifications.delivery_resent": _l("Sent a failed message again"),
+    "notifications.sms_stopped": _l("Turned SMS off by answering STOPP"),
     "payout.approved": _l("Payout approved"),
     "payout.cancelled": _l("Payout cancelled"),
     "payout.complaint_decided": _l("Complaint decided"),

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("lending", __name__)
 
-from pb.lending import personal_data, views, waiting  # noqa: E402, F401
+from pb.lending import personal_data, sms, views, waiting  # noqa: E402, F401
 
 ITEMS = "/groups/<int:group_id>/items"
 ITEM = ITEMS + "/<int:item_id>"

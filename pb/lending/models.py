@@ -119,6 +119,9 @@ class Booking(db.Model):
     pickup_reminded: Mapped[bool] = mapped_column(Boolean, default=False)
     return_reminded: Mapped[bool] = mapped_column(Boolean, default=False)
     late_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The keeper was asked on the day, by a message that an SMS answer can confirm.
+    handover_asked: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 

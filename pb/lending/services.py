@@ -417,14 +417,17 @@ def request_booking(
         end=end.isoformat(),
     )
     if not item.auto_confirm:
-        _tell(_custodians(item), "lending.requested", booking)
+        _tell_custodians_of_request(booking)
     db.session.commit()
     return booking
 
 
-def _tell(users, kind: str, booking: Booking, *, link: str | None = None, skip=None) -> None:
+def _tell(
+    users, kind: str, booking: Booking, *, link: str | None = None, skip=None, answer=None
+) -> None:
     """Tell each of `users` (but not `skip`, who did it) about a booking: the item's name and
-    the booked days go with every lending message, and the link leads to the booking."""
+    the booked days go with every lending message, and the link leads to the booking. `answer`
+    names what an SMS answer to it does (pb/lending/sms.py)."""
     for user in users:
         if skip is not None and user.id == skip.id:
             continue
@@ -433,9 +436,20 @@ def _tell(users, kind: str, booking: Booking, *, link: str | None = None, skip=N
             kind,
             booking.item,
             link=link or _booking_link(booking),
+            answer=(answer, booking.id) if answer else None,
             item=booking.item.name,
             **notices.days(booking.start_on, booking.end_on),
         )
+
+
+def _tell_custodians_of_request(booking: Booking) -> None:
+    """A keeper without data on the phone confirms or declines by answering the SMS."""
+    _tell(_custodians(booking.item), "lending.requested", booking, answer="booking.decide")
+
+
+def _via(via: str | None) -> dict:
+    """An action taken by answering an SMS says so in the audit log."""
+    return {"via": via} if via else {}
 
 
 def _end_waitlist_entry(booking: Booking, status: str) -> None:
@@ -462,7 +476,9 @@ def _require_custodian(booking_or_item, actor) -> None:
         raise LendingError("not_custodian")
 
 
-def decide(booking: Booking, *, actor, confirm: bool, message: str = "") -> Booking:
+def decide(
+    booking: Booking, *, actor, confirm: bool, message: str = "", via: str | None = None
+) -> Booking:
     """The custodian says yes or no to a request, with a message if they like."""
     _require_custodian(booking, actor)
     if booking.status != "requested":
@@ -476,6 +492,7 @@ def decide(booking: Booking, *, actor, confirm: bool, message: str = "") -> Book
         group=booking.item.group,
         subject=booking,
         reason=booking.custodian_message or None,
+        **_via(via),
     )
     _tell(_borrowers(booking), "lending.confirmed" if confirm else "lending.declined", booking)
     db.session.commit()
@@ -634,7 +651,7 @@ def accept_offer(booking: Booking, *, user, now: datetime | None = None) -> Book
     _end_waitlist_entry(booking, "booked")
     record("booking.offer_accepted", actor=user, group=item.group, subject=booking)
     if not item.auto_confirm:
-        _tell(_custodians(item), "lending.requested", booking)
+        _tell_custodians_of_request(booking)
     db.session.commit()
     return booking
 
@@ -692,7 +709,7 @@ def _hand_over_record(booking, kind, *, actor, condition, note, photo) -> HandOv
     return handover
 
 
-def pick_up(booking: Booking, *, actor, condition: str, note="", photo=None, today=None):
+def pick_up(booking: Booking, *, actor, condition: str, note="", photo=None, today=None, via=None):
     """The custodian hands the item over. Handing it over before the first booked day moves the
     booking's first day to today, if no one else has the item then."""
     today = today or local_today()
@@ -715,12 +732,21 @@ def pick_up(booking: Booking, *, actor, condition: str, note="", photo=None, tod
         booking, "pickup", actor=actor, condition=condition, note=note, photo=photo
     )
     db.session.flush()
-    record("booking.picked_up", actor=actor, group=item.group, subject=booking, condition=condition)
+    record(
+        "booking.picked_up",
+        actor=actor,
+        group=item.group,
+        subject=booking,
+        condition=condition,
+        **_via(via),
+    )
     _commit_or_remove(handover.photo_name, handover.thumbnail_name)
     return booking
 
 
-def take_back(booking: Booking, *, actor, condition: str, note="", photo=None, today=None):
+def take_back(
+    booking: Booking, *, actor, condition: str, note="", photo=None, today=None, via=None
+):
     """The custodian has the item back. The days after today are free again at once: the
     custodian has just looked the item over, which is what the buffer days were for."""
     today = today or local_today()
@@ -742,6 +768,7 @@ def take_back(booking: Booking, *, actor, condition: str, note="", photo=None, t
         subject=booking,
         condition=condition,
         late=today > booking.end_on,
+        **_via(via),
     )
     _commit_or_remove(handover.photo_name, handover.thumbnail_name)
     if condition == "needs_repair":
@@ -956,15 +983,26 @@ def waiting_requests(user, group) -> list[Booking]:
 # Schedules
 
 
-def _remind_once(where, flag: str, kind: str, *, custodians_too=False, **params) -> int:
-    """Tell the borrower (and, if asked, the keepers) about each booking `where` selects whose
-    `flag` is not set yet, then set it, so that each reminder goes out once."""
+def _remind_once(
+    where,
+    flag: str,
+    kind: str,
+    *,
+    custodians_too=False,
+    custodians_only=False,
+    answer=None,
+    **params,
+) -> int:
+    """Tell the borrower (and, if asked, the keepers, or only them) about each booking `where`
+    selects whose `flag` is not set yet, then set it, so that each reminder goes out once."""
     bookings = list(
         db.session.scalars(select(Booking).where(*where, getattr(Booking, flag).is_(False)))
     )
     for booking in bookings:
         setattr(booking, flag, True)
-        told = _borrowers(booking) + (_custodians(booking.item) if custodians_too else [])
+        told = [] if custodians_only else _borrowers(booking)
+        if custodians_too or custodians_only:
+            told += _custodians(booking.item)
         extra = {name: value(booking) for name, value in params.items()}
         for user in told:
             notices.send(
@@ -972,6 +1010,7 @@ def _remind_once(where, flag: str, kind: str, *, custodians_too=False, **params)
                 kind,
                 booking.item,
                 link=_booking_link(booking),
+                answer=(answer, booking.id) if answer else None,
                 item=booking.item.name,
                 **extra,
             )
@@ -994,6 +1033,21 @@ def send_reminders(today: date | None = None) -> dict[str, int]:
             "return_reminded",
             "lending.return_tomorrow",
         ),
+        # The keeper, on the day: one SMS answer records the hand-over or the return.
+        "hand-over questions": _remind_once(
+            (Booking.status == "confirmed", Booking.start_on == today),
+            "handover_asked",
+            "lending.handover_today",
+            custodians_only=True,
+            answer="booking.pickup",
+        ),
+        "return questions": _remind_once(
+            (Booking.status == "picked_up", Booking.end_on == today),
+            "return_asked",
+            "lending.return_today",
+            custodians_only=True,
+            answer="booking.return",
+        ),
     }
     late = (Booking.status == "picked_up", Booking.end_on < today, Booking.late_flagged.is_(False))
     for booking in db.session.scalars(select(Booking).where(*late)):
@@ -1010,7 +1064,7 @@ def send_reminders(today: date | None = None) -> dict[str, int]:
 
 
 def run_scheduled(today: date | None = None, failures: list[str] | None = None) -> dict:
-    """The lending part of `flask --app pb run-schedules`; `today` stands in for the real day
+    """The lending part of `flask --app pb tick`; `today` stands in for the real day
     (at noon) when given."""
     from pb.lending import swap
 

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("payouts", __name__)
 
-from pb.payouts import personal_data, views, waiting  # noqa: E402, F401
+from pb.payouts import personal_data, summary, views, waiting  # noqa: E402, F401
 
 G = "/groups/<int:group_id>"
 P = f"{G}/payouts/<int:request_id>"

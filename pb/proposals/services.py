@@ -69,8 +69,17 @@ register_kind("proposals.queue_new", _l("A new proposal is waiting for review: �
 register_kind(
     "proposals.queue_edited", _l("A proposal was changed and is waiting for review: “%(title)s”.")
 )
-register_kind("proposals.comment", _l("%(name)s commented on your proposal “%(title)s”."))
-register_kind("proposals.reply", _l("%(name)s replied to your comment on “%(title)s”."))
+# A discussion is part of choosing what to vote for, not of moderation.
+register_kind(
+    "proposals.comment",
+    _l("%(name)s commented on your proposal “%(title)s”."),
+    category="votes",
+)
+register_kind(
+    "proposals.reply",
+    _l("%(name)s replied to your comment on “%(title)s”."),
+    category="votes",
+)
 
 
 # ---------------------------------------------------------------------------------------------

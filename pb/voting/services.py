@@ -39,7 +39,9 @@ VOTE_TYPES = {
 
 register_kind("voting.opened", _l("Voting has opened in “%(round)s”. Your vote counts!"))
 register_kind(
-    "voting.last_day", _l("Less than 24 hours left to vote in “%(round)s”. You have not voted yet.")
+    "voting.last_day",
+    _l("Less than 24 hours left to vote in “%(round)s”. You have not voted yet."),
+    urgent=True,
 )
 register_kind(
     "voting.assisted",
@@ -420,7 +422,7 @@ def count_closed_rounds(now: datetime | None = None, failures: list[str] | None 
 
 
 def run_scheduled(now: datetime | None = None, failures: list[str] | None = None) -> dict[str, int]:
-    """The voting part of `flask --app pb run-schedules`: reminders, and counting closed rounds."""
+    """The voting part of `flask --app pb tick`: reminders, and counting closed rounds."""
     return {
         "voting reminders": send_reminders(now, failures),
         "rounds counted": count_closed_rounds(now, failures),

@@ -75,7 +75,8 @@ def test_join_by_typed_code_accepts_spaces_and_lower_case(client, invite):
         ({"display_name": ""}, "Please fill in this field"),
         ({"username": "no spaces allowed"}, "Use letters, digits"),
         ({"email": "not-an-email"}, "does not look like an email"),
-        ({"phone": "call me"}, "digits only"),
+        ({"phone": "call me"}, "not a phone number we can send SMS to"),
+        ({"phone": "+47 123"}, "not a phone number we can send SMS to"),
     ],
 )
 def test_bad_join_input_is_refused_beside_the_field_and_nothing_is_stored(

@@ -7,7 +7,7 @@ from pb.extensions import db
 from pb.notifications import services
 from tests.factories import log_in
 
-services.register_kind("test.hello", _l("Welcome to %(group)s!"))
+services.register_kind("test.hello", _l("Welcome to %(group)s!"), category="projects")
 
 
 def test_bell_counts_unread_and_opening_the_list_marks_them_read(client, world):

@@ -1,0 +1,244 @@
+"""Answers by SMS, for members without data on their phone.
+
+An SMS that asks for an answer ends with "Answer JA 4821 or NEI 4821." The code is single-use,
+expires, and counts only from the number it was sent to. STOPP turns SMS off for that number.
+Each domain registers what an answer does (lending: confirm a request, a hand-over, a return);
+the action runs as the person it was sent to, through the domain's own services, and is
+audited as taken by SMS.
+
+Inbound messages come from the provider to POST /sms/inbound, signed with SMS_WEBHOOK_SECRET:
+HMAC-SHA256 over "<timestamp>.<body>", in the X-Fellespott-Signature header, with the Unix time
+in X-Fellespott-Timestamp. A request older than five minutes, or seen before, is refused.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import LazyString, force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from pb.audit.services import record
+from pb.errors import RuleRefused
+from pb.extensions import db
+from pb.i18n import DEFAULT_LOCALE
+from pb.notifications import preferences
+from pb.notifications.channels import plain_sms_text, sms_backend
+from pb.notifications.models import Delivery, SmsCode, SmsInboundSeen
+from pb.phones import normalise_phone
+from pb.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+YES_WORDS = {"JA", "YES"}
+NO_WORDS = {"NEI", "NO"}
+STOP_WORDS = {"STOPP", "STOP"}
+SIGNATURE_MAX_AGE = 300
+
+REPLY_BAD_CODE = _l(
+    "Fellespott: that code is wrong, used or too old. Nothing was changed. Open the app to answer."
+)
+REPLY_TOO_LATE = _l("Fellespott: this can't be answered by SMS any more. Nothing was changed.")
+REPLY_HELP = _l("Fellespott: answer JA or NEI and the code from our message, or STOPP.")
+REPLY_STOPPED = _l("Fellespott: you will get no more SMS from us. Turn SMS on again in the app.")
+
+
+@dataclass(frozen=True)
+class AnswerAction:
+    """What JA and NEI do: `handle(subject_id, actor, yes)` acts through the domain's services
+    (committing, with an audit event marked via="sms") and returns the reply to send."""
+
+    name: str
+    handle: Callable[[int, object, bool], LazyString]
+
+
+_ACTIONS: dict[str, AnswerAction] = {}
+
+
+def register_action(name: str, handle: Callable[[int, object, bool], LazyString]) -> None:
+    _ACTIONS[name] = AnswerAction(name, handle)
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes on the way out
+
+
+def code_for(delivery: Delivery, phone: str) -> str | None:
+    """The code for this delivery's SMS, made (and committed) before the SMS goes out, so a
+    quick answer finds it; a second try of the same delivery reuses it."""
+    notification = delivery.notification
+    if notification is None or notification.answer_action not in _ACTIONS:
+        return None
+    existing = db.session.scalar(select(SmsCode).where(SmsCode.delivery_id == delivery.id))
+    now = utcnow()
+    expires_at = now + timedelta(hours=current_app.config["SMS_CODE_HOURS_VALID"])
+    if existing is not None:
+        existing.phone, existing.expires_at = phone, expires_at
+        db.session.commit()
+        return existing.code
+    code = _fresh_code(phone, now)
+    db.session.add(
+        SmsCode(
+            delivery_id=delivery.id,
+            user_id=delivery.user_id,
+            phone=phone,
+            code=code,
+            action=notification.answer_action,
+            subject_id=notification.answer_subject_id,
+            expires_at=expires_at,
+        )
+    )
+    db.session.commit()
+    return code
+
+
+def _fresh_code(phone: str, now) -> str:
+    """Four digits no other open code of this number has."""
+    for _ in range(50):
+        code = f"{secrets.randbelow(9000) + 1000}"
+        taken = db.session.scalar(
+            select(SmsCode.id).where(
+                SmsCode.phone == phone,
+                SmsCode.code == code,
+                SmsCode.used_at.is_(None),
+                SmsCode.expires_at > now,
+            )
+        )
+        if taken is None:
+            return code
+    raise RuntimeError("no free SMS code for this number")
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers on the way in
+
+
+def signature_for(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, timestamp: str, body: bytes, signature: str, now=None) -> bool:
+    if not timestamp.isdigit() or not signature:
+        return False
+    if abs((now or time.time()) - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
+
+
+def first_time(signature: str) -> bool:
+    """Remember a signed request; False if it was seen before (a replay)."""
+    db.session.add(SmsInboundSeen(signature_hash=hashlib.sha256(signature.encode()).hexdigest()))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def prune_seen(now=None) -> int:
+    cutoff = (now or utcnow()) - timedelta(days=1)
+    rows = db.session.scalars(
+        select(SmsInboundSeen).where(SmsInboundSeen.received_at < cutoff)
+    ).all()
+    for row in rows:
+        db.session.delete(row)
+    db.session.commit()
+    return len(rows)
+
+
+@dataclass
+class Reply:
+    phone: str
+    text: str
+
+
+def _users_with_phone(phone: str) -> list:
+    from pb.accounts.models import User
+
+    return list(
+        db.session.scalars(
+            select(User).where(User.phone == phone, User.deleted_at.is_(None)).order_by(User.id)
+        )
+    )
+
+
+def _reply(phone: str, message: LazyString, user=None) -> Reply:
+    users = [user] if user is not None else _users_with_phone(phone)
+    locale = (users[0].locale if users else None) or DEFAULT_LOCALE
+    with force_locale(locale):
+        return Reply(phone, plain_sms_text(str(message)))
+
+
+def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
+    """Act on one inbound SMS and return the reply to send (None: not a number we can answer)."""
+    phone = normalise_phone(from_phone)
+    if phone is None:
+        return None
+    words = (text or "").strip().upper().split()
+    if words and words[0] in STOP_WORDS:
+        return _stop(phone)
+    if len(words) != 2 or words[0] not in YES_WORDS | NO_WORDS or not words[1].isdigit():
+        return _reply(phone, REPLY_HELP)
+    now = utcnow()
+    code = db.session.scalar(
+        select(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.code == words[1])
+        .order_by(SmsCode.id.desc())
+        .limit(1)
+    )
+    if code is None or code.used_at is not None or code.expires_at <= now:
+        return _reply(phone, REPLY_BAD_CODE)
+    user = code.user
+    action = _ACTIONS.get(code.action)
+    if action is None or not user.is_active:
+        return _reply(phone, REPLY_TOO_LATE)
+    # Used in the same transaction as the action, and only if still unused: of two answers at
+    # the same moment one claims the code and the other waits for it, then finds it used.
+    claimed = db.session.execute(
+        update(SmsCode)
+        .where(SmsCode.id == code.id, SmsCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return _reply(phone, REPLY_BAD_CODE)
+    try:
+        message = action.handle(code.subject_id, user, words[0] in YES_WORDS)
+    except RuleRefused:
+        db.session.rollback()
+        stale = db.session.get(SmsCode, code.id)
+        stale.used_at = utcnow()
+        db.session.commit()
+        return _reply(phone, REPLY_TOO_LATE, user)
+    db.session.commit()
+    return _reply(phone, message, user)
+
+
+def _stop(phone: str) -> Reply:
+    users = _users_with_phone(phone)
+    for user in users:
+        preferences.stop_sms(user)
+        record("notifications.sms_stopped", actor=user, subject=user, via="sms")
+    db.session.commit()
+    return _reply(phone, REPLY_STOPPED, users[0] if users else None)
+
+
+def send_reply(reply: Reply | None) -> None:
+    """The short answer to an inbound SMS, sent straight away: it is not a notification, and
+    nobody chose a channel for it. A failure is logged; the action already stands."""
+    if reply is None:
+        return
+    try:
+        sms_backend().send(reply.phone, reply.text)
+    except Exception:
+        log.exception("the reply to an inbound SMS could not be sent")

@@ -1,0 +1,76 @@
+"""The RQ queue, when REDIS_URL is set: the web app enqueues delivery ids after its commit, and
+`flask --app pb worker` sends them. A failed send is retried by RQ with the same back-off the
+database records; the database stays the source of truth, so the tick re-queues whatever a
+lost queue or a killed worker left pending."""
+
+import redis
+from flask import current_app
+from rq import Queue, Retry, SimpleWorker
+
+from pb.extensions import db
+
+
+class QueueUnavailable(Exception):
+    """Redis did not answer."""
+
+
+class DeliveryFailed(Exception):
+    """Raised by a job whose send failed and will be tried again, so that RQ retries it."""
+
+
+def connection() -> redis.Redis:
+    return redis.Redis.from_url(
+        current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+    )
+
+
+def queue() -> Queue:
+    return Queue(current_app.config["NOTIFY_QUEUE"], connection=connection())
+
+
+def _retry() -> Retry | None:
+    config = current_app.config
+    tries_left = config["DELIVERY_MAX_ATTEMPTS"] - 1
+    if tries_left < 1:
+        return None
+    return Retry(max=tries_left, interval=config["DELIVERY_BACKOFF_SECONDS"][:tries_left])
+
+
+def enqueue(ids: list[int]) -> None:
+    try:
+        q = queue()
+        retry = _retry()
+        with q.connection.pipeline() as pipe:
+            for delivery_id in ids:
+                q.enqueue_call(
+                    send_delivery_job,
+                    args=(delivery_id,),
+                    retry=retry,
+                    result_ttl=0,
+                    failure_ttl=7 * 24 * 3600,
+                    description=f"notification delivery {delivery_id}",
+                    pipeline=pipe,
+                )
+            pipe.execute()
+    except redis.RedisError as error:
+        raise QueueUnavailable(str(error)) from error
+
+
+def send_delivery_job(delivery_id: int) -> str:
+    """One job: try one delivery. Runs inside the worker's app context."""
+    from pb.notifications.delivery import attempt
+
+    try:
+        outcome = attempt(delivery_id)
+    finally:
+        db.session.remove()
+    if outcome == "retry":
+        raise DeliveryFailed(f"delivery {delivery_id} failed; it is tried again later")
+    return outcome
+
+
+def run_worker(burst: bool = False) -> None:
+    """Work the queue in this process (the app context is the command's), with RQ's scheduler
+    for the retries' back-off."""
+    worker = SimpleWorker([queue()], connection=connection())
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

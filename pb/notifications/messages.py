@@ -1,0 +1,217 @@
+"""The words of an email or an SMS, written in the recipient's language when it is sent.
+
+An SMS uses plain words, no link, and fits one message: 160 GSM-7 characters, or 70 when the
+language needs UCS-2 (Arabic, Tigrinya, Ukrainian). When the full sentence is too long, its
+names are shortened, and when that is not enough, the category's short form is sent instead.
+"""
+
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.i18n import DEFAULT_LOCALE, RIGHT_TO_LEFT, fill, ngettext
+from pb.notifications.channels import fits_one_sms, plain_sms_text
+from pb.notifications.models import Delivery, Notification
+from pb.notifications.services import kind_of, shown_params
+
+CATEGORY_NAMES = {
+    "votes": _l("Proposals and votes"),
+    "moderation": _l("Moderation"),
+    "payouts": _l("Money and payouts"),
+    "bookings": _l("Borrowing equipment"),
+    "projects": _l("Projects and surveys"),
+}
+# What an SMS says when the whole sentence does not fit.
+SMS_SHORT_FORMS = {
+    "votes": _l("Fellespott: news about a vote. Open the app to read it."),
+    "moderation": _l("Fellespott: news about a proposal. Open the app to read it."),
+    "payouts": _l("Fellespott: news about money. Open the app to read it."),
+    "bookings": _l("Fellespott: news about a booking. Open the app to read it."),
+    "projects": _l("Fellespott: news about a project. Open the app to read it."),
+}
+# The last resort for an SMS that asks for an answer, when even the short form is too long
+# beside "Answer JA 4821 or NEI 4821." (Arabic, Tigrinya and Ukrainian have 70 characters).
+SMS_QUESTION_FORMS = {
+    "bookings": _l("Fellespott: a booking needs your answer."),
+}
+SMS_QUESTION_FORM = _l("Fellespott: we need your answer.")
+SMS_PREFIX = _l("Fellespott: %(message)s")
+SMS_ANSWER = _l("Answer %(yes)s or %(no)s.")
+# The longest a name or title may be in an SMS before it is cut, tried in turn.
+SMS_NAME_CUTS = (24, 12)
+
+
+def locale_of(user) -> str:
+    return user.locale or DEFAULT_LOCALE
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="notifications-unsubscribe")
+
+
+def unsubscribe_token(user_id: int, category: str, channel: str = "email") -> str:
+    return _unsubscribe_serializer().dumps([user_id, category, channel])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str, str] | None:
+    from itsdangerous import BadSignature
+
+    try:
+        user_id, category, channel = _unsubscribe_serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if category not in CATEGORY_NAMES or channel not in ("email", "sms"):
+        return None
+    return int(user_id), category, channel
+
+
+def parts_of(delivery: Delivery) -> list[Notification]:
+    """The notifications a delivery carries: its own, or those a digest gathered."""
+    if delivery.notification_id is not None:
+        return [delivery.notification]
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .join(Delivery, Delivery.notification_id == Notification.id)
+            .where(Delivery.digest_id == delivery.id)
+            .order_by(Notification.id)
+        )
+    )
+
+
+def _plain_text(notification: Notification, *, isolate: bool) -> str:
+    kind = kind_of(notification.kind)
+    template = str(kind.message) if kind else notification.kind
+    params = shown_params(notification)
+    return fill(template, params) if isolate else template % params if params else template
+
+
+def _absolute(path: str | None) -> str:
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return f"{base}{path or '/'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Email
+
+
+def compose_email(delivery: Delivery) -> EmailMessage:
+    user = delivery.user
+    parts = parts_of(delivery)
+    with (
+        current_app.test_request_context("/", base_url=current_app.config["PUBLIC_URL"]),
+        force_locale(locale_of(user)),
+    ):
+        items = [
+            {
+                "text": _plain_text(n, isolate=True),
+                "url": _absolute(n.link),
+                "category": kind_of(n.kind).category if kind_of(n.kind) else "votes",
+            }
+            for n in parts
+        ]
+        categories = sorted({item["category"] for item in items})
+        unsubscribe = [
+            {
+                "name": str(CATEGORY_NAMES[category]),
+                "url": url_for(
+                    "notifications.unsubscribe",
+                    token=unsubscribe_token(user.id, category),
+                    _external=True,
+                ),
+            }
+            for category in categories
+        ]
+        if delivery.notification_id is None:
+            subject = ngettext(
+                "%(num)d new message in Fellespott",
+                "%(num)d new messages in Fellespott",
+                len(items),
+            )
+        else:
+            subject = _subject_from(_plain_text(parts[0], isolate=False))
+        context = {
+            "subject": subject,
+            "name": user.display_name,
+            "items": items,
+            "unsubscribe": unsubscribe,
+            "settings_url": url_for("notifications.settings", _external=True),
+            "direction": "rtl" if locale_of(user) in RIGHT_TO_LEFT else "ltr",
+            "locale": locale_of(user),
+        }
+        text = render_template("notifications/email.txt", **context)
+        html = render_template("notifications/email.html", **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = formataddr((user.display_name, user.email))
+    # The same id on every try, so a mail system that sees a message twice can tell.
+    message["Message-ID"] = make_msgid(idstring=f"delivery-{delivery.id}", domain="fellespott")
+    message["List-Unsubscribe"] = f"<{unsubscribe[0]['url']}>" if unsubscribe else ""
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _subject_from(text: str, limit: int = 78) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# SMS
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 3].rstrip() + "..."
+
+
+def _sms_sentence(notification: Notification, rtl: bool, cut: int | None) -> str:
+    kind = kind_of(notification.kind)
+    params = shown_params(notification)
+    if cut:
+        params = {key: _cut(value, cut) for key, value in params.items()}
+    template = str(kind.message) if kind else notification.kind
+    # Isolating marks are not GSM-7: only a right-to-left SMS, which is UCS-2 anyway, gets them.
+    return fill(template, params) if rtl else (template % params if params else template)
+
+
+def compose_sms(delivery: Delivery, code: str | None = None) -> str:
+    """The SMS for a delivery, always one message long; `code` adds "Answer JA 4821 or NEI
+    4821." to it, which is never cut."""
+    user = delivery.user
+    with force_locale(locale_of(user)):
+        rtl = locale_of(user) in RIGHT_TO_LEFT
+        answer = ""
+        if code:
+            values = {"yes": f"JA {code}", "no": f"NEI {code}"}
+            answer = " " + (fill(str(SMS_ANSWER), values) if rtl else str(SMS_ANSWER) % values)
+        parts = parts_of(delivery)
+        if delivery.notification_id is None:
+            text = ngettext(
+                "Fellespott: %(num)d new message. Open the app to read it.",
+                "Fellespott: %(num)d new messages. Open the app to read it.",
+                len(parts),
+            )
+            return plain_sms_text(text)
+        notification = parts[0]
+        kind = kind_of(notification.kind)
+        category = kind.category if kind else "votes"
+        candidates = [
+            str(SMS_PREFIX) % {"message": _sms_sentence(notification, rtl, cut)} + answer
+            for cut in (None, *SMS_NAME_CUTS)
+        ]
+        candidates.append(str(SMS_SHORT_FORMS[category]) + answer)
+        if answer:
+            candidates.append(str(SMS_QUESTION_FORMS.get(category, SMS_QUESTION_FORM)) + answer)
+        for text in candidates:
+            if fits_one_sms(plain_sms_text(text)):
+                return plain_sms_text(text)
+        return plain_sms_text(candidates[-1])  # the catalogs' test keeps this from happening
