@@ -33,7 +33,12 @@ def _retry() -> Retry | None:
     tries_left = config["DELIVERY_MAX_ATTEMPTS"] - 1
     if tries_left < 1:
         return None
-    return Retry(max=tries_left, interval=config["DELIVERY_BACKOFF_SECONDS"][:tries_left])
+    backoff = config["DELIVERY_BACKOFF_SECONDS"]
+    # One wait per retry, read as delivery._failed() reads them (the last one repeats), and a
+    # second longer: RQ's scheduler counts whole seconds and could start a retry before the
+    # row's not_before, and such a job would end without sending and without another retry.
+    waits = [backoff[min(i, len(backoff) - 1)] for i in range(tries_left)]
+    return Retry(max=tries_left, interval=[wait + 1 if wait else 0 for wait in waits])
 
 
 def enqueue(ids: list[int]) -> None:

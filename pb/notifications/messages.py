@@ -6,7 +6,7 @@ names are shortened, and when that is not enough, the category's short form is s
 """
 
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
@@ -152,7 +152,10 @@ def compose_email(delivery: Delivery) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = formataddr((user.display_name, user.email))
     # The same id on every try, so a mail system that sees a message twice can tell.
-    message["Message-ID"] = make_msgid(idstring=f"delivery-{delivery.id}", domain="fellespott")
+    # (make_msgid adds the time and a random number: a new id on every try.) The creation time
+    # beside the row's id keeps two databases' ids apart.
+    stamp = f"{delivery.created_at:%Y%m%d%H%M%S}"
+    message["Message-ID"] = f"<delivery-{delivery.id}.{stamp}@fellespott>"
     message["List-Unsubscribe"] = f"<{unsubscribe[0]['url']}>" if unsubscribe else ""
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)

@@ -18,35 +18,25 @@ from pb.notifications.services import kinds, notify
 from pb.timeutil import utcnow
 from tests.conftest import post_form
 from tests.factories import PASSWORD, log_in
-from tests.lending_helpers import days_ahead, make_item
-from tests.notification_helpers import body_of, give_contact, mails, outbox, statuses, texts
-
-
-def no_quiet_hours(user, **extra):
-    """Quiet hours from 00 to 00: none, so a test's messages go out whatever the hour."""
-    prefs = preferences.of(user)
-    preferences.save(
-        user,
-        choices={
-            c: {"email": prefs.wants(c, "email"), "sms": prefs.wants(c, "sms")}
-            for c in ("votes", "moderation", "payouts", "bookings", "projects")
-        },
-        quiet_from=extra.get("quiet_from", 0),
-        quiet_until=extra.get("quiet_until", 0),
-        daily_digest=extra.get("daily_digest", False),
-        weekly_summary=True,
-    )
-    db.session.commit()
+from tests.lending_helpers import make_item
+from tests.notification_helpers import (
+    body_of,
+    book_in_the_app,
+    give_contact,
+    keeper_with_email,
+    mails,
+    no_quiet_hours,
+    outbox,
+    statuses,
+    texts,
+)
 
 
 @pytest.fixture
 def keeper(world):
     """peer_a keeps the paddle board, with an email address and a phone, and no quiet hours."""
-    give_contact(world.peer_a, email_address="peer@example.org", phone="+47 912 34 567")
-    world.peer_a.locale = "en"
-    db.session.commit()
-    no_quiet_hours(world.peer_a)
-    return world.peer_a
+    give_contact(world.peer_a, phone="+47 912 34 567")
+    return keeper_with_email(world)
 
 
 def test_each_category_goes_by_the_channels_chosen_and_only_where_there_is_an_address(
@@ -65,10 +55,7 @@ def test_each_category_goes_by_the_channels_chosen_and_only_where_there_is_an_ad
 
 def test_a_request_sends_after_its_response_and_never_twice(world, keeper, client, app):
     board = make_item(world.group_a, world.staff_a, keeper)
-    first, last = days_ahead(3, 4)
-    log_in(client, world.member_a)
-    path = f"/groups/{world.group_a.id}/items/{board.id}"
-    response = post_form(client, f"{path}/book", {"start": first, "end": last}, token_from=path)
+    response = book_in_the_app(client, world, board)
     assert response.status_code == 303
     assert statuses() == [("email", "sent"), ("sms", "sent")]
     [mail] = mails(app)
@@ -162,11 +149,8 @@ def test_failed_sends_are_tried_again_then_dead_lettered_and_staff_send_them_aga
         OUTBOX_FOLDER=str(blocked), DELIVERY_MAX_ATTEMPTS=2, DELIVERY_BACKOFF_SECONDS=[0]
     )
     board = make_item(world.group_a, world.staff_a, keeper)
-    first, last = days_ahead(3, 4)
-    log_in(client, world.member_a)
-    path = f"/groups/{world.group_a.id}/items/{board.id}"
     # The web request succeeds although nothing can be written.
-    response = post_form(client, f"{path}/book", {"start": first, "end": last}, token_from=path)
+    response = book_in_the_app(client, world, board)
     assert response.status_code == 303
     assert statuses() == [("email", "pending"), ("sms", "pending")]
     rows = db.session.scalars(select(Delivery)).all()

@@ -22,9 +22,8 @@ from pb.notifications.models import Delivery, SmsCode
 from pb.timeutil import local_today, utcnow
 from tests.conftest import post_form
 from tests.factories import log_in
-from tests.integration.test_notification_delivery import no_quiet_hours
 from tests.lending_helpers import book, make_item
-from tests.notification_helpers import give_contact, texts
+from tests.notification_helpers import give_contact, no_quiet_hours, texts
 
 SECRET = "test-webhook-secret"
 KEEPER_PHONE = "+4791234567"
