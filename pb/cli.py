@@ -161,7 +161,7 @@ def _tick(today) -> None:
         ("weekly staff summaries", send_weekly_summaries),
         ("digests gathered", delivery.gather_digests),
         ("stalled sends released", delivery.release_stale_claims),
-        ("old SMS signatures pruned", answers.prune_seen),
+        ("old SMS signatures and codes pruned", answers.prune),
         ("messages sent or queued", delivery.send_or_queue_due),
     ):
         try:

@@ -10,6 +10,7 @@ register_kind(
     "lending.requested",
     _l("Someone asks to borrow “%(item)s” from %(first_day)s to %(last_day)s."),
     urgent=True,
+    sms=_l("Lend out “%(item)s”?"),
 )
 register_kind(
     "lending.confirmed",
@@ -51,11 +52,13 @@ register_kind(
     "lending.handover_today",
     _l("“%(item)s” is to be picked up today. Has it been handed over?"),
     urgent=True,
+    sms=_l("“%(item)s” handed over today?"),
 )
 register_kind(
     "lending.return_today",
     _l("“%(item)s” is to come back today. Is it back, in the same condition as before?"),
     urgent=True,
+    sms=_l("“%(item)s” back, in the same condition?"),
 )
 register_kind("swap.reserved", _l("Someone wants “%(item)s” from the swap shelf."))
 

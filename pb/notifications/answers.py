@@ -14,8 +14,10 @@ in X-Fellespott-Timestamp. A request older than five minutes, or seen before, is
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +25,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb.audit.services import record
@@ -126,7 +128,7 @@ def signature_for(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def signature_ok(secret: str, timestamp: str, body: bytes, signature: str, now=None) -> bool:
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signature:
         return False
     if abs((now or time.time()) - int(timestamp)) > SIGNATURE_MAX_AGE:
         return False
@@ -144,15 +146,27 @@ def first_time(signature: str) -> bool:
     return True
 
 
-def prune_seen(now=None) -> int:
-    cutoff = (now or utcnow()) - timedelta(days=1)
-    rows = db.session.scalars(
-        select(SmsInboundSeen).where(SmsInboundSeen.received_at < cutoff)
-    ).all()
-    for row in rows:
+def forget(signature: str) -> None:
+    """Handling failed: the provider's retry of the same request is then handled, not refused."""
+    db.session.rollback()
+    row = db.session.get(SmsInboundSeen, hashlib.sha256(signature.encode()).hexdigest())
+    if row is not None:
         db.session.delete(row)
+        db.session.commit()
+
+
+def prune(now=None) -> int:
+    """Signatures older than a day (a replay that old fails on its timestamp anyway), and
+    answer codes a month past their expiry."""
+    now = now or utcnow()
+    seen = db.session.execute(
+        delete(SmsInboundSeen).where(SmsInboundSeen.received_at < now - timedelta(days=1))
+    ).rowcount
+    codes = db.session.execute(
+        delete(SmsCode).where(SmsCode.expires_at < now - timedelta(days=30))
+    ).rowcount
     db.session.commit()
-    return len(rows)
+    return seen + codes
 
 
 @dataclass
@@ -178,28 +192,54 @@ def _reply(phone: str, message: LazyString, user=None) -> Reply:
         return Reply(phone, plain_sms_text(str(message)))
 
 
+# "JA 4821", "ja4821", "Ja 4821." and Arabic-Indic or other digits: what people type.
+_ANSWER = re.compile(r"^\s*([^\W\d_]+)\s*(\d{4,8})?\s*[.!]?\s*$")
+
+
+def _parse(text: str | None) -> tuple[str, str | None]:
+    """The keyword in capitals and the code in ASCII digits, or ("", None)."""
+    match = _ANSWER.match(text or "")
+    if match is None:
+        return "", None
+    code = match.group(2)
+    if code is not None:
+        code = "".join(str(unicodedata.digit(ch)) for ch in code)
+    return match.group(1).upper(), code
+
+
 def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
-    """Act on one inbound SMS and return the reply to send (None: not a number we can answer)."""
+    """Act on one inbound SMS and return the reply to send. A number no member has gets no
+    reply (each costs the municipality an SMS), nor does one that answered STOPP, except to
+    confirm it."""
     phone = normalise_phone(from_phone)
     if phone is None:
         return None
-    words = (text or "").strip().upper().split()
-    if words and words[0] in STOP_WORDS:
+    members = _users_with_phone(phone)
+    if not members:
+        return None
+    keyword, digits = _parse(text)
+    if keyword in STOP_WORDS:
         return _stop(phone)
-    if len(words) != 2 or words[0] not in YES_WORDS | NO_WORDS or not words[1].isdigit():
+    if all(preferences.of(member).sms_stopped_at for member in members):
+        return None
+    if keyword not in YES_WORDS | NO_WORDS or digits is None:
         return _reply(phone, REPLY_HELP)
     now = utcnow()
     code = db.session.scalar(
         select(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.code == words[1])
+        .where(SmsCode.phone == phone, SmsCode.code == digits)
         .order_by(SmsCode.id.desc())
         .limit(1)
     )
     if code is None or code.used_at is not None or code.expires_at <= now:
         return _reply(phone, REPLY_BAD_CODE)
     user = code.user
+    # The code counts only while the number is still the person's own: a lost phone's SIM
+    # stops answering for them once they change the number.
+    if not user.is_active or normalise_phone(user.phone) != phone:
+        return _reply(phone, REPLY_BAD_CODE)
     action = _ACTIONS.get(code.action)
-    if action is None or not user.is_active:
+    if action is None:
         return _reply(phone, REPLY_TOO_LATE)
     # Used in the same transaction as the action, and only if still unused: of two answers at
     # the same moment one claims the code and the other waits for it, then finds it used.
@@ -213,7 +253,7 @@ def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
         db.session.rollback()
         return _reply(phone, REPLY_BAD_CODE)
     try:
-        message = action.handle(code.subject_id, user, words[0] in YES_WORDS)
+        message = action.handle(code.subject_id, user, keyword in YES_WORDS)
     except RuleRefused:
         db.session.rollback()
         stale = db.session.get(SmsCode, code.id)

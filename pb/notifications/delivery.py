@@ -124,10 +124,15 @@ def init_app(app) -> None:
         return response
 
 
+# The most a web worker sends after one response; the tick sends the rest within minutes. A
+# round's results told to a whole group would otherwise hold one worker for minutes.
+AFTER_RESPONSE_LIMIT = 20
+
+
 def _send_in_fresh_context(app, ids: list[int]) -> None:
     with app.app_context():
         try:
-            send_now(ids)
+            send_now(ids[:AFTER_RESPONSE_LIMIT])
         except Exception:  # a sending fault must never surface in the web server
             log.exception("sending notifications after a response failed")
         finally:
@@ -173,6 +178,14 @@ def attempt(delivery_id: int, now=None) -> str:
     if not claimed:
         return "not_due"
     delivery = db.session.get(Delivery, delivery_id)
+    quiet_until = preferences.of(delivery.user).quiet_ends(now)
+    if quiet_until is not None:
+        # However it got here (a retry, a resend, a released claim, the digest turned off),
+        # email and SMS wait for the morning; this was no try.
+        delivery.status, delivery.not_before = "pending", quiet_until
+        delivery.attempts -= 1
+        db.session.commit()
+        return "not_due"
     try:
         _send(delivery)
     except Skip as reason:
@@ -208,7 +221,9 @@ def _send(delivery: Delivery) -> None:
     phone = normalise_phone(user.phone)
     if phone is None or prefs.sms_stopped_at is not None:
         raise Skip("no phone number, or SMS stopped")
-    code = answers.code_for(delivery, phone)  # committed before sending: an answer finds it
+    code = None
+    if messages.sms_asks_for_an_answer(delivery):
+        code = answers.code_for(delivery, phone)  # committed before sending: an answer finds it
     channels.sms_backend().send(phone, messages.compose_sms(delivery, code))
 
 
@@ -254,7 +269,7 @@ def send_or_queue_due(now=None) -> int:
         from pb.notifications import jobs
 
         try:
-            jobs.enqueue(ids)
+            jobs.enqueue(ids, skip_waiting=True)
             return len(ids)
         except jobs.QueueUnavailable as error:
             log.warning("notification queue unavailable, the tick sends in-process: %s", error)
@@ -292,8 +307,8 @@ def gather_digests(now=None) -> int:
     for user_id, channel in held:
         user = db.session.get(User, user_id)
         prefs = preferences.of(user)
-        local = preferences._local(now)
-        if local.hour < prefs.quiet_until or prefs.is_quiet(now):
+        local = preferences.local_time(now)
+        if local.hour < prefs.digest_hour or prefs.is_quiet(now):
             continue
         key = f"digest:{user_id}:{channel}:{local.date().isoformat()}"
         if db.session.scalar(select(Delivery.id).where(Delivery.digest_key == key)):

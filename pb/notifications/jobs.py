@@ -6,6 +6,7 @@ lost queue or a killed worker left pending."""
 import redis
 from flask import current_app
 from rq import Queue, Retry, SimpleWorker
+from rq.job import Job, JobStatus
 
 from pb.extensions import db
 
@@ -41,15 +42,39 @@ def _retry() -> Retry | None:
     return Retry(max=tries_left, interval=[wait + 1 if wait else 0 for wait in waits])
 
 
-def enqueue(ids: list[int]) -> None:
+def job_id(delivery_id: int) -> str:
+    return f"delivery-{delivery_id}"
+
+
+def _waiting(q: Queue, ids: list[int]) -> set[int]:
+    """Deliveries whose job is still queued or scheduled for a retry. A "started" job does
+    not count: the tick asks only about pending rows, and a job that started on a row still
+    pending died with its worker."""
+    jobs = Job.fetch_many([job_id(i) for i in ids], connection=q.connection)
+    waiting = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+    return {
+        delivery_id
+        for delivery_id, job in zip(ids, jobs, strict=True)
+        if job is not None and job.get_status(refresh=False) in waiting
+    }
+
+
+def enqueue(ids: list[int], *, skip_waiting: bool = False) -> None:
+    """Queue a job per delivery. The tick passes `skip_waiting`, so that a backlog waiting for
+    a stopped worker is not queued again every five minutes; a job queued twice anyway (a
+    killed worker's) is harmless, as only one sender can claim the row."""
     try:
         q = queue()
+        if skip_waiting:
+            waiting = _waiting(q, ids)
+            ids = [i for i in ids if i not in waiting]
         retry = _retry()
         with q.connection.pipeline() as pipe:
             for delivery_id in ids:
                 q.enqueue_call(
                     send_delivery_job,
                     args=(delivery_id,),
+                    job_id=job_id(delivery_id),
                     retry=retry,
                     result_ttl=0,
                     failure_ttl=7 * 24 * 3600,

@@ -35,16 +35,14 @@ SMS_SHORT_FORMS = {
     "bookings": _l("Fellespott: news about a booking. Open the app to read it."),
     "projects": _l("Fellespott: news about a project. Open the app to read it."),
 }
-# The last resort for an SMS that asks for an answer, when even the short form is too long
-# beside "Answer JA 4821 or NEI 4821." (Arabic, Tigrinya and Ukrainian have 70 characters).
-SMS_QUESTION_FORMS = {
-    "bookings": _l("Fellespott: a booking needs your answer."),
-}
-SMS_QUESTION_FORM = _l("Fellespott: we need your answer.")
 SMS_PREFIX = _l("Fellespott: %(message)s")
 SMS_ANSWER = _l("Answer %(yes)s or %(no)s.")
-# The longest a name or title may be in an SMS before it is cut, tried in turn.
+# The longest a name or title may be in an SMS before it is cut, tried in turn; a kind's own
+# short SMS form is tried with shorter names still.
 SMS_NAME_CUTS = (24, 12)
+SMS_FORM_NAME_CUTS = (None, 12, 8)
+# Stands in for the code while choosing the words: every code has four digits.
+_CODE_PLACEHOLDER = "0000"
 
 
 def locale_of(user) -> str:
@@ -150,7 +148,8 @@ def compose_email(delivery: Delivery) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = formataddr((user.display_name, user.email))
+    # A name is one line in a header, whatever was typed into it.
+    message["To"] = formataddr((" ".join(user.display_name.split()), user.email))
     # The same id on every try, so a mail system that sees a message twice can tell.
     # (make_msgid adds the time and a random number: a new id on every try.) The creation time
     # beside the row's id keeps two databases' ids apart.
@@ -176,26 +175,27 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 3].rstrip() + "..."
 
 
-def _sms_sentence(notification: Notification, rtl: bool, cut: int | None) -> str:
-    kind = kind_of(notification.kind)
+def _sms_sentence(template: str, notification: Notification, rtl: bool, cut: int | None) -> str:
     params = shown_params(notification)
     if cut:
         params = {key: _cut(value, cut) for key, value in params.items()}
-    template = str(kind.message) if kind else notification.kind
     # Isolating marks are not GSM-7: only a right-to-left SMS, which is UCS-2 anyway, gets them.
     return fill(template, params) if rtl else (template % params if params else template)
 
 
+def sms_asks_for_an_answer(delivery: Delivery) -> bool:
+    """Whether the SMS will carry an answer code: only if its words still say what JA would
+    do once the code is added. Otherwise it goes without one, and the person answers in the
+    app; a bare "JA 4821" under words that don't name the thing must never act."""
+    return _CODE_PLACEHOLDER in compose_sms(delivery, _CODE_PLACEHOLDER)
+
+
 def compose_sms(delivery: Delivery, code: str | None = None) -> str:
-    """The SMS for a delivery, always one message long; `code` adds "Answer JA 4821 or NEI
-    4821." to it, which is never cut."""
+    """The SMS for a delivery, always one message long. With `code`, it ends "Answer JA 4821
+    or NEI 4821.", if the sentence, or the kind's own short SMS form, fits beside it."""
     user = delivery.user
     with force_locale(locale_of(user)):
         rtl = locale_of(user) in RIGHT_TO_LEFT
-        answer = ""
-        if code:
-            values = {"yes": f"JA {code}", "no": f"NEI {code}"}
-            answer = " " + (fill(str(SMS_ANSWER), values) if rtl else str(SMS_ANSWER) % values)
         parts = parts_of(delivery)
         if delivery.notification_id is None:
             text = ngettext(
@@ -206,14 +206,28 @@ def compose_sms(delivery: Delivery, code: str | None = None) -> str:
             return plain_sms_text(text)
         notification = parts[0]
         kind = kind_of(notification.kind)
-        category = kind.category if kind else "votes"
-        candidates = [
-            str(SMS_PREFIX) % {"message": _sms_sentence(notification, rtl, cut)} + answer
+        template = str(kind.message) if kind else notification.kind
+        candidates = []
+        if code:
+            values = {"yes": f"JA {code}", "no": f"NEI {code}"}
+            answer = " " + (fill(str(SMS_ANSWER), values) if rtl else str(SMS_ANSWER) % values)
+            candidates += [
+                str(SMS_PREFIX) % {"message": _sms_sentence(template, notification, rtl, cut)}
+                + answer
+                for cut in (None, *SMS_NAME_CUTS)
+            ]
+            if kind and kind.sms:
+                candidates += [
+                    str(SMS_PREFIX)
+                    % {"message": _sms_sentence(str(kind.sms), notification, rtl, cut)}
+                    + answer
+                    for cut in SMS_FORM_NAME_CUTS
+                ]
+        candidates += [
+            str(SMS_PREFIX) % {"message": _sms_sentence(template, notification, rtl, cut)}
             for cut in (None, *SMS_NAME_CUTS)
         ]
-        candidates.append(str(SMS_SHORT_FORMS[category]) + answer)
-        if answer:
-            candidates.append(str(SMS_QUESTION_FORMS.get(category, SMS_QUESTION_FORM)) + answer)
+        candidates.append(str(SMS_SHORT_FORMS[kind.category if kind else "votes"]))
         for text in candidates:
             if fits_one_sms(plain_sms_text(text)):
                 return plain_sms_text(text)

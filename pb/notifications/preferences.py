@@ -37,8 +37,13 @@ class Preferences:
     def channels_for(self, category: str) -> list[str]:
         return [channel for channel in ("email", "sms") if self.wants(category, channel)]
 
+    @property
+    def digest_hour(self) -> int:
+        """The daily digest goes out when quiet hours end; without quiet hours, at eight."""
+        return self.quiet_until if self.quiet_from != self.quiet_until else DEFAULT_QUIET_UNTIL
+
     def is_quiet(self, now: datetime) -> bool:
-        hour = _local(now).hour
+        hour = local_time(now).hour
         start, end = self.quiet_from, self.quiet_until
         if start == end:
             return False
@@ -50,7 +55,7 @@ class Preferences:
         """When quiet hours end, as naive UTC, if `now` (naive UTC) is inside them; else None."""
         if not self.is_quiet(now):
             return None
-        local = _local(now)
+        local = local_time(now)
         end = local.replace(hour=self.quiet_until, minute=0, second=0, microsecond=0)
         if end <= local:
             end = (local + timedelta(days=1)).replace(
@@ -61,7 +66,7 @@ class Preferences:
         return end.astimezone(UTC).replace(tzinfo=None)
 
 
-def _local(moment: datetime) -> datetime:
+def local_time(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(OSLO)
 
 

@@ -47,18 +47,26 @@ class Kind:
     message: LazyString
     category: str
     urgent: bool = False
+    # For a kind an SMS answer acts on: a shorter sentence that still names the thing, for an
+    # SMS where the whole sentence and "Answer JA 4821 or NEI 4821." don't fit in one.
+    sms: LazyString | None = None
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def register_kind(
-    kind: str, message: LazyString, *, category: str | None = None, urgent: bool = False
+    kind: str,
+    message: LazyString,
+    *,
+    category: str | None = None,
+    urgent: bool = False,
+    sms: LazyString | None = None,
 ) -> None:
     category = category or _CATEGORY_OF_DOMAIN.get(kind.split(".", 1)[0])
     if category is None:
         raise ValueError(f"say which category {kind!r} belongs to")
-    _KINDS[kind] = Kind(kind, message, category, urgent)
+    _KINDS[kind] = Kind(kind, message, category, urgent, sms)
 
 
 def kind_of(name: str) -> Kind | None:

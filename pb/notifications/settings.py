@@ -1,14 +1,16 @@
 """The settings page's rules, the email's unsubscribe link, and the dead letters staff see."""
 
+from dataclasses import dataclass
+
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from pb.audit.services import record
 from pb.extensions import db
 from pb.forms import phone_or_none
 from pb.notifications import delivery as deliveries
 from pb.notifications import preferences
-from pb.notifications.models import CATEGORIES, Delivery
+from pb.notifications.models import CATEGORIES, Delivery, Notification
 from pb.phones import readable_phone
 
 
@@ -70,49 +72,71 @@ def unsubscribe(user, category: str, channel: str) -> None:
 # Dead letters
 
 
-def _recipients_seen_by(user) -> set[int] | None:
-    """The people whose failed messages this person may see: members of the groups they are
-    staff of (all of a programme's groups for its lead); None for everyone else."""
+@dataclass
+class DeadLetterScope:
+    """Which failed messages a person may see: those about the groups they are staff of, and,
+    for a programme lead, also those about no group (digests, weekly summaries) sent to the
+    programme's people. A message about one group never shows to another group's staff, even
+    when its recipient belongs to both."""
+
+    group_ids: set[int]
+    lead_recipients: set[int]
+
+    def where(self):
+        about_my_groups = Notification.group_id.in_(self.group_ids or {-1})
+        if not self.lead_recipients:
+            return about_my_groups
+        about_no_group = (
+            or_(Delivery.notification_id.is_(None), Notification.group_id.is_(None))
+        ) & Delivery.user_id.in_(self.lead_recipients)
+        return or_(about_my_groups, about_no_group)
+
+
+def _scope_of(user) -> DeadLetterScope | None:
     from pb.groups.models import Group, Membership
 
     group_ids = {m.group_id for m in user.memberships if m.role == "staff"}
     lead_of = [r.programme_id for r in user.programme_roles if r.role == "lead"]
-    if lead_of:
-        group_ids |= set(
-            db.session.scalars(select(Group.id).where(Group.programme_id.in_(lead_of)))
-        )
-    if not group_ids:
+    lead_groups = (
+        set(db.session.scalars(select(Group.id).where(Group.programme_id.in_(lead_of))))
+        if lead_of
+        else set()
+    )
+    if not (group_ids or lead_groups):
         return None
-    return set(
-        db.session.scalars(select(Membership.user_id).where(Membership.group_id.in_(group_ids)))
+    lead_recipients = (
+        set(
+            db.session.scalars(
+                select(Membership.user_id).where(Membership.group_id.in_(lead_groups))
+            )
+        )
+        if lead_groups
+        else set()
+    )
+    return DeadLetterScope(group_ids | lead_groups, lead_recipients)
+
+
+def _dead_letters(scope: DeadLetterScope):
+    return (
+        select(Delivery)
+        .outerjoin(Notification, Notification.id == Delivery.notification_id)
+        .where(Delivery.status == "dead", scope.where())
     )
 
 
 def dead_letters_for(user) -> list[Delivery] | None:
-    recipients = _recipients_seen_by(user)
-    if recipients is None:
+    scope = _scope_of(user)
+    if scope is None:
         return None
-    if not recipients:
-        return []
-    return list(
-        db.session.scalars(
-            select(Delivery)
-            .where(Delivery.status == "dead", Delivery.user_id.in_(recipients))
-            .order_by(Delivery.id.desc())
-            .limit(200)
-        )
-    )
+    return list(db.session.scalars(_dead_letters(scope).order_by(Delivery.id.desc()).limit(200)))
 
 
 def dead_letter(user, delivery_id: int) -> Delivery:
-    recipients = _recipients_seen_by(user)
-    delivery = db.session.get(Delivery, delivery_id)
-    if (
-        recipients is None
-        or delivery is None
-        or delivery.user_id not in recipients
-        or delivery.status != "dead"
-    ):
+    scope = _scope_of(user)
+    if scope is None:
+        abort(404)
+    delivery = db.session.scalar(_dead_letters(scope).where(Delivery.id == delivery_id))
+    if delivery is None:
         abort(404)
     return delivery
 

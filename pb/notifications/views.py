@@ -29,7 +29,9 @@ def settings_page():
         "notifications/settings.html",
         form=form,
         categories=CATEGORY_NAMES,
-        is_staff=current_user.must_use_two_factor,
+        # Summaries go to staff memberships; the dead letters also show to programme leads.
+        gets_summary=any(m.role == "staff" for m in current_user.memberships),
+        sees_failed=current_user.must_use_two_factor,
         sms_stopped_at=settings.sms_stopped_at(current_user),
     )
 
@@ -85,7 +87,11 @@ def sms_inbound():
         return "bad signature\n", 403, {"Content-Type": "text/plain"}
     if not answers.first_time(signature):
         return "already handled\n", 409, {"Content-Type": "text/plain"}
-    reply = answers.handle_inbound(request.form.get("from"), request.form.get("text"))
+    try:
+        reply = answers.handle_inbound(request.form.get("from"), request.form.get("text"))
+    except Exception:
+        answers.forget(signature)
+        raise
     db.session.remove()
     answers.send_reply(reply)
     return "", 204

@@ -75,7 +75,7 @@ def test_a_request_sends_after_its_response_and_never_twice(world, keeper, clien
 
 def test_quiet_hours_hold_email_and_sms_but_not_the_bell(world, keeper, app):
     now = utcnow()
-    hour = preferences._local(now).hour
+    hour = preferences.local_time(now).hour
     no_quiet_hours(keeper, quiet_from=hour, quiet_until=(hour + 2) % 24)
     notify(keeper, "lending.requested", item="Board", first_day="2026-12-10", last_day="2026-12-11")
     db.session.commit()
@@ -83,7 +83,10 @@ def test_quiet_hours_hold_email_and_sms_but_not_the_bell(world, keeper, app):
     assert {row.status for row in rows} == {"pending"}
     ends = rows[0].not_before
     assert ends is not None and timedelta(hours=1) <= ends - now <= timedelta(hours=2)
-    assert preferences._local(ends).hour == (hour + 2) % 24 and preferences._local(ends).minute == 0
+    assert (
+        preferences.local_time(ends).hour == (hour + 2) % 24
+        and preferences.local_time(ends).minute == 0
+    )
     assert delivery.send_or_queue_due(now) == 0 and outbox(app, "mail") == []
     assert delivery.send_or_queue_due(ends) == 2
     assert len(mails(app)) == 1 and len(texts(app)) == 1
@@ -104,7 +107,9 @@ def test_quiet_hours_end_at_the_morning_hour_in_oslo_summer_and_winter():
 
 
 def test_the_daily_digest_gathers_what_can_wait_and_sends_urgent_things_at_once(world, keeper, app):
-    no_quiet_hours(keeper, daily_digest=True)
+    # Quiet hours that end at this hour: the digest is due now, and nothing waits for morning.
+    hour = preferences.local_time(utcnow()).hour
+    no_quiet_hours(keeper, daily_digest=True, quiet_from=(hour - 1) % 24, quiet_until=hour)
     notify(keeper, "proposals.accepted", title="A skatepark")
     notify(keeper, "voting.published", round="Summer 2026")
     notify(keeper, "lending.requested", item="Board", first_day="2026-12-10", last_day="2026-12-11")
@@ -283,7 +288,7 @@ def test_every_notification_is_written_in_every_language_and_each_sms_fits_one_m
         notification = notify(
             keeper,
             kind.name,
-            answer=("booking.decide", 1) if kind.name == "lending.requested" else None,
+            answer=("booking.decide", 1) if kind.sms else None,
             **_params_for(english),
         )
         db.session.flush()
@@ -299,18 +304,25 @@ def test_every_notification_is_written_in_every_language_and_each_sms_fits_one_m
                     assert LONG_NAME[:20] in text, (kind.name, locale)
                 assert f'lang="{locale}"' in html
             else:
-                sms = messages.compose_sms(
-                    row, "4821" if kind.name == "lending.requested" else None
-                )
+                sms = messages.compose_sms(row, "4821" if kind.sms else None)
                 length, limit = sms_length(sms)
                 assert length <= limit, (kind.name, locale, length, limit, sms)
                 assert "%(" not in sms
-                if kind.name == "lending.requested":
-                    assert "JA 4821" in sms and "NEI 4821" in sms
-        with force_locale(locale):
-            translated = str(kind.message)
-        if locale != "en":
-            assert translated != english, f"{kind.name} is not translated into {locale}"
+                if kind.sms:
+                    # A keeper can answer in every language, and the SMS names the item, at
+                    # least its first letters, so that JA can't confirm something unseen.
+                    assert messages.sms_asks_for_an_answer(row), (kind.name, locale, sms)
+                    assert "JA 4821" in sms and "NEI 4821" in sms, (kind.name, locale, sms)
+                    assert LONG_NAME[:5] in sms, (kind.name, locale, sms)
+        for message in (kind.message, kind.sms):
+            if message is None:
+                continue
+            with force_locale("en"):
+                english = str(message)
+            with force_locale(locale):
+                translated = str(message)
+            if locale != "en":
+                assert translated != english, f"{kind.name} is not translated into {locale}"
     db.session.rollback()
 
 
@@ -392,3 +404,48 @@ def test_staff_get_one_weekly_summary_from_monday_morning(world, app):
             select(Notification).where(Notification.kind == "staff.weekly_summary")
         )
     ].count(second.id) == 1
+
+
+def test_a_retry_that_falls_in_quiet_hours_waits_for_the_morning(world, keeper, app):
+    notify(keeper, "proposals.accepted", in_group=world.group_a, title="A skatepark")
+    db.session.commit()
+    hour = preferences.local_time(utcnow()).hour
+    no_quiet_hours(keeper, quiet_from=hour, quiet_until=(hour + 3) % 24)
+    [row] = db.session.scalars(select(Delivery)).all()
+    assert row.not_before is None  # planned before the quiet hours were set
+    assert delivery.send_queued() == 0
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert preferences.local_time(row.not_before).hour == (hour + 3) % 24
+    assert outbox(app, "mail") == []
+
+
+def test_a_failed_message_shows_only_to_the_staff_of_the_group_it_is_about(world, app, client):
+    from tests.factories import add_to_group
+
+    member = world.member_b  # in group B, and now in group A as well
+    add_to_group(member, world.group_a)
+    give_contact(member, email_address="mia@example.org")
+    no_quiet_hours(member)
+    notify(member, "payout.rejected", in_group=world.group_b, title="Furniture for the flat")
+    notify(member, "proposals.accepted", in_group=world.group_a, title="A skatepark")
+    db.session.commit()
+    for row in db.session.scalars(select(Delivery)):
+        row.status, row.last_error = "dead", "refused"
+    db.session.commit()
+    about_b, about_a = db.session.scalars(select(Delivery).order_by(Delivery.id)).all()
+    log_in(client, world.staff_a)
+    page = client.get("/notifications/failed", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "A skatepark" in text and "Furniture" not in text
+    resend = f"/notifications/failed/{about_b.id}/resend"
+    assert post_form(client, resend, {}, token_from="/notifications/failed").status_code == 404
+    other = app.test_client()
+    log_in(other, world.staff_b)
+    text = other.get("/notifications/failed").get_data(as_text=True)
+    assert "Furniture" in text and "A skatepark" not in text
+    lead = app.test_client()
+    log_in(lead, world.lead)
+    text = lead.get("/notifications/failed").get_data(as_text=True)
+    assert "Furniture" in text and "A skatepark" in text
+    assert about_a.id != about_b.id

@@ -326,7 +326,7 @@ def test_a_server_too_slow_to_answer_is_given_up_on_in_time_and_tried_again_once
 ):
     app.config["SMTP_TIMEOUT"] = 0.5
     smtp.mailbox.stall_at = {1}
-    notify(keeper, "proposals.accepted", title="A skatepark")
+    notify(keeper, "proposals.accepted", in_group=world.group_a, title="A skatepark")
     db.session.commit()
     started = time.monotonic()
     assert delivery.send_queued() == 0
@@ -352,7 +352,7 @@ def test_a_retried_email_carries_the_same_message_id_as_its_first_try(world, smt
     have been delivered."""
     app.config["SMTP_TIMEOUT"] = 0.5
     smtp.mailbox.stall_at = {1}
-    notify(keeper, "proposals.accepted", title="A skatepark")
+    notify(keeper, "proposals.accepted", in_group=world.group_a, title="A skatepark")
     db.session.commit()
     assert delivery.send_queued() == 0
     assert delivery.send_or_queue_due() == 1

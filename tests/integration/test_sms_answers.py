@@ -9,7 +9,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from pb.audit.models import AuditEvent
@@ -17,7 +16,6 @@ from pb.extensions import db
 from pb.lending import services as lending
 from pb.lending.models import Booking, HandOver
 from pb.notifications import answers, delivery, preferences
-from pb.notifications.channels import plain_sms_text
 from pb.notifications.models import Delivery, SmsCode
 from pb.timeutil import local_today, utcnow
 from tests.conftest import post_form
@@ -115,15 +113,26 @@ def test_replayed_forged_expired_and_wrongly_addressed_answers_change_nothing(
     db.session.refresh(booking)
     assert booking.status == "requested"
 
-    # The right code from another number: refused, and that number is told so.
+    # The right code from another member's number: refused, and that number is told so, in
+    # its owner's language. A number no member has gets no answer at all.
+    give_contact(world.member_a, phone=OTHER_PHONE)
+    world.member_a.locale = "en"
+    db.session.commit()
     sent_before = len(texts(app))
     assert answer(client, OTHER_PHONE, f"JA {code}").status_code == 204
     db.session.refresh(booking)
     assert booking.status == "requested"
-    # A number nobody has is answered in Norwegian, the default language.
-    with force_locale("nb"):
-        refusal = plain_sms_text(str(answers.REPLY_BAD_CODE))
-    assert texts(app)[sent_before:] == [(OTHER_PHONE, refusal)]
+    assert texts(app)[sent_before:] == [
+        (
+            OTHER_PHONE,
+            "Fellespott: that code is wrong, used or too old. Nothing was changed. "
+            "Open the app to answer.",
+        )
+    ]
+    assert answer(client, "+4741234567", f"JA {code}").status_code == 204
+    assert len(texts(app)) == sent_before + 1
+    db.session.refresh(booking)
+    assert booking.status == "requested"
     # A wrong code from the right number.
     wrong = "1000" if code != "1000" else "1001"
     assert answer(client, KEEPER_PHONE, f"JA {wrong}").status_code == 204
@@ -280,3 +289,43 @@ def test_two_answers_with_one_code_at_the_same_moment_act_once(world, board, app
     assert sorted(r.split(",")[0] for r in replies).count("Fellespott: thank you") == 1, replies
     assert db.session.get(Booking, booking_id).status == "confirmed"
     assert len(via_sms("booking.confirmed")) == 1
+
+
+def test_answers_as_people_type_them_and_odd_headers_are_refused_not_crashed(
+    world, board, client, app
+):
+    booking = requested(world, board)
+    code = last_code(app)
+    arabic_digits = "".join(chr(0x0660 + int(d)) for d in code)
+    assert answer(client, KEEPER_PHONE, f"  ja{arabic_digits}. ").status_code == 204
+    db.session.refresh(booking)
+    assert booking.status == "confirmed"
+    # A timestamp that only looks like digits, or is absurdly long: refused, never a 500.
+    for timestamp in ("²³", "9" * 5000):
+        body = urlencode({"id": "x", "from": KEEPER_PHONE, "text": "STOPP"}).encode()
+        response = client.post(
+            "/sms/inbound",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            headers={
+                "X-Fellespott-Timestamp": timestamp,
+                "X-Fellespott-Signature": answers.signature_for(SECRET, "1", body),
+            },
+        )
+        assert response.status_code == 403
+
+
+def test_a_code_stops_counting_when_its_person_changes_the_number(world, board, client, app):
+    booking = requested(world, board)
+    code = last_code(app)
+    give_contact(world.peer_a, phone=OTHER_PHONE)  # the old SIM is lost, say
+    assert answer(client, KEEPER_PHONE, f"JA {code}").status_code == 204
+    db.session.refresh(booking)
+    assert booking.status == "requested"
+
+
+def test_the_webhook_is_the_one_route_without_a_csrf_token(app):
+    from pb.extensions import csrf
+
+    assert csrf._exempt_views == {"pb.notifications.views.sms_inbound"}
+    assert csrf._exempt_blueprints == set()
