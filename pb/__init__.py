@@ -231,7 +231,8 @@ def _register_template_helpers(app: Flask) -> None:
             return {}
         from pb.notifications.services import unread_count
 
-        return {"unread_notifications": unread_count(current_user)}
+        count = current_user.unread_notifications
+        return {"unread_notifications": unread_count(current_user) if count is None else count}
 
     from pb.voting.views import voting_status
 

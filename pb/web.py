@@ -51,3 +51,14 @@ def path_for(endpoint: str, **values) -> str:
     notifications, which are stored and followed later from the same site."""
     adapter = current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT"))
     return adapter.build(endpoint, values)
+
+
+def query_budget(statements: int):
+    """The most SQL statements this page may send, whatever the number of rows behind it.
+    tests/integration/test_query_budgets.py holds every main page to it, and to 12 at most."""
+
+    def mark(view):
+        view.query_budget = statements
+        return view
+
+    return mark

@@ -74,7 +74,7 @@ def database(tmp_path_factory):
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any failure to connect means the same thing here
         message = f"PostgreSQL is not reachable at {admin_url}: {error.__class__.__name__}: {error}"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.exit(f"CI requires PostgreSQL. {message}", returncode=1)
         pytest.skip(f"{message}. Start PostgreSQL to run this part of the suite.")
     name = f"fellespott_test_{uuid.uuid4().hex[:10]}"
@@ -105,6 +105,28 @@ def database(tmp_path_factory):
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis (TEST_REDIS_URL). Outside CI a missing Redis skips, saying why; under
+    CI it fails the test, as a missing PostgreSQL does."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        reason = str(error).rstrip(".")
+        message = f"Redis is not reachable at {url}: {error.__class__.__name__}: {reason}"
+        if in_ci():
+            pytest.fail(f"CI requires Redis. {message}", pytrace=False)
+        pytest.skip(f"{message}. Start Redis (or set TEST_REDIS_URL) to run these tests.")
+    return url
 
 
 @pytest.fixture

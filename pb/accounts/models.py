@@ -38,11 +38,15 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
 
-    memberships = relationship("Membership", back_populates="user", lazy="selectin")
-    programme_roles = relationship("ProgrammeRole", back_populates="user", lazy="selectin")
+    # Loaded on first use: a page that lists fifty authors needs their names, not their
+    # memberships. The request's own user has both loaded with the log-in (accounts/sessions).
+    memberships = relationship("Membership", back_populates="user")
+    programme_roles = relationship("ProgrammeRole", back_populates="user")
 
     # The log-in this request runs under (see UserSession); set by log-in and by the loader.
     login_token = None
+    # The bell's count, read by the loader in the same query as the log-in; None: not read.
+    unread_notifications = None
 
     def get_id(self) -> str:
         return f"{self.id}.{self.login_token}"

@@ -11,7 +11,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from pb.accounts.models import User, UserSession
 from pb.extensions import db
@@ -78,15 +79,34 @@ def user_for_cookie(cookie_id: str) -> User | None:
     user_id = whole_number(raw_id)
     if user_id is None or not token:
         return None
-    row = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _hash(token), UserSession.user_id == user_id)
-        .where(UserSession.ended_at.is_(None))
-    ).first()
+    from pb.groups.models import Membership
+    from pb.notifications.models import Notification
+
+    # One query for what every page needs: the log-in, the person, their memberships with
+    # their groups, their programme roles, and the bell's count.
+    unread = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    row = (
+        db.session.execute(
+            select(UserSession, User, unread)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == _hash(token), UserSession.user_id == user_id)
+            .where(UserSession.ended_at.is_(None))
+            .options(
+                joinedload(User.memberships).joinedload(Membership.group),
+                joinedload(User.programme_roles),
+            )
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
-    login, user = row
+    login, user, user.unread_notifications = row
     now = utcnow()
     if not user.is_active or login.last_seen_at + _lifetime() < now:
         return None

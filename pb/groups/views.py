@@ -15,9 +15,10 @@ from pb.groups.models import Household, Invite, Membership
 from pb.groups.overview import waiting_for
 from pb.i18n import gettext as _
 from pb.ids import whole_number
-from pb.web import render_page_or_partial, see_other
+from pb.web import query_budget, render_page_or_partial, see_other
 
 
+@query_budget(3)
 def home():
     if not current_user.is_authenticated:
         return render_template("groups/welcome.html")
@@ -43,21 +44,24 @@ def programme_page(programme_id: int):
     return render_template("groups/programme.html", programme=programme, role=role, form=form)
 
 
+@query_budget(12)
 @login_required
 def group_page(group_id: int):
     """The group as it is now: what waits for me, and the rounds that are open."""
     from pb.proposals.services import open_rounds_for
-    from pb.voting.services import ballot_of, is_on_roll, round_phase
+    from pb.voting.services import is_on_roll, round_phase, rounds_voted_in
 
     access = group_access(group_id)
+    open_rounds = open_rounds_for(access.group)
+    voted_in = rounds_voted_in(open_rounds, current_user)
     rounds = [
         {
             "round": budget_round,
             "phase": round_phase(budget_round),
             "on_roll": is_on_roll(budget_round, current_user),
-            "voted": ballot_of(budget_round, current_user) is not None,
+            "voted": budget_round.id in voted_in,
         }
-        for budget_round in open_rounds_for(access.group)
+        for budget_round in open_rounds
     ]
     return render_template(
         "groups/group.html",

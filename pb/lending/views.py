@@ -32,7 +32,7 @@ from pb.lending.services import PHOTO_FOLDER, LendingError
 from pb.payouts.models import PayoutRequest
 from pb.proposals import photos
 from pb.timeutil import local_today
-from pb.web import render_page_or_partial, see_other
+from pb.web import query_budget, render_page_or_partial, see_other
 
 # ---------------------------------------------------------------------------------------------
 # Items and the "what's free" search
@@ -241,6 +241,7 @@ def _calendar_context(access, item) -> dict:
     }
 
 
+@query_budget(11)
 @login_required
 def item_page(group_id: int, item_id: int):
     access = group_access(group_id)
@@ -303,6 +304,7 @@ def _latest_damage(item):
     )
 
 
+@query_budget(5)
 @login_required
 def calendar_part(group_id: int, item_id: int):
     """The month calendar alone, for htmx; without JavaScript the month links load the page."""
@@ -427,6 +429,7 @@ def _booking_context(access, item, booking) -> dict:
     }
 
 
+@query_budget(8)
 @login_required
 def booking_page(group_id: int, item_id: int, booking_id: int):
     access, item, booking = _load_booking(group_id, item_id, booking_id)

@@ -155,6 +155,8 @@ def open_inbox(user, limit: int = 100) -> list[Notification]:
             update(Notification).where(Notification.id.in_(unread)).values(read_at=utcnow())
         )
         db.session.commit()
+        # The count read with the log-in is out of date now; the bell asks again.
+        user.unread_notifications = None
     for notification in notifications:
         notification.was_unread = notification.id in unread
     return notifications

@@ -9,9 +9,11 @@ payouts only as totals.
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from pb.extensions import db
 from pb.groups.access import GroupAccess, group_access, programme_access, require
+from pb.groups.models import Household
 from pb.payouts.models import PayoutComplaint, PayoutRequest
 
 __all__ = ["group_access", "programme_access", "require"]
@@ -39,7 +41,15 @@ def can_see(access: GroupAccess, request: PayoutRequest, user=None) -> bool:
 
 
 def load_request(access: GroupAccess, request_id: int) -> PayoutRequest:
-    request = db.session.get(PayoutRequest, request_id)
+    # What the payout page shows of it comes along in the same query.
+    request = db.session.get(
+        PayoutRequest,
+        request_id,
+        options=[
+            joinedload(PayoutRequest.household).joinedload(Household.children),
+            joinedload(PayoutRequest.receipt),
+        ],
+    )
     if request is None or not can_see(access, request):
         abort(404)
     return request

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from pb.extensions import db
 from pb.groups.models import Membership, ProgrammeRole
 from pb.payouts.models import ApprovalPolicy
+from pb.transaction_cache import remember
 
 # The pilot's tiers: under NOK 10,000 one staff member; NOK 10,000-50,000 the requester and one
 # other; above NOK 50,000 a team decision with at least three staff and a majority of the team.
@@ -19,6 +20,10 @@ COMPLAINT_DAYS = 21
 
 def policy_for(programme_id: int) -> ApprovalPolicy:
     """The programme's policy; an unsaved one with the pilot's defaults if none is set."""
+    return remember(("approval_policy", programme_id), lambda: _load_policy(programme_id))
+
+
+def _load_policy(programme_id: int) -> ApprovalPolicy:
     policy = db.session.scalar(
         select(ApprovalPolicy).where(ApprovalPolicy.programme_id == programme_id)
     )
@@ -110,9 +115,19 @@ def lead_ids(programme_id: int) -> set[int]:
     )
 
 
+def is_decider(group, user) -> bool:
+    """deciders(group) for one person, read from their own memberships and roles, which every
+    request has loaded: no query."""
+    return any(m.group_id == group.id and m.role == "staff" for m in user.memberships) or any(
+        r.programme_id == group.programme_id and r.role == "lead" for r in user.programme_roles
+    )
+
+
 def deciders(group) -> set[int]:
     """Who may act as staff on the group's money: its staff team and the programme's lead."""
-    return staff_team_ids(group) | lead_ids(group.programme_id)
+    return remember(
+        ("deciders", group.id), lambda: staff_team_ids(group) | lead_ids(group.programme_id)
+    )
 
 
 def add_months(day: date, months: int) -> date:

@@ -34,6 +34,7 @@ from pb.payouts.models import (
     PlanInstallment,
 )
 from pb.timeutil import utcnow
+from pb.transaction_cache import remember
 
 register_kind("payout.needs_decision", _l("A payout needs your decision: “%(title)s”."))
 register_kind("payout.approved", _l("Approved: “%(title)s”. You can read the reason in the app."))
@@ -139,9 +140,15 @@ def _commit_or_explain(action, key_model=None, key: str | None = None):
 def household_user_ids(household_id: int | None) -> set[int]:
     if household_id is None:
         return set()
+    # A copy of the remembered set: callers add to it.
     return set(
-        db.session.scalars(
-            select(Membership.user_id).where(Membership.household_id == household_id)
+        remember(
+            ("household_user_ids", household_id),
+            lambda: set(
+                db.session.scalars(
+                    select(Membership.user_id).where(Membership.household_id == household_id)
+                )
+            ),
         )
     )
 
@@ -400,10 +407,11 @@ def decision_problem(request: PayoutRequest, user) -> str | None:
     """Why this person may not decide this request now, or None if they may."""
     if request.state != "requested":
         return "not_open"
-    if user.id not in tiers.deciders(request.group):
+    if not tiers.is_decider(request.group, user):
         return "not_staff"
-    policy = tiers.policy_for(request.group.programme_id)
-    if user.id == request.requested_by_id and not tiers.self_decision_allowed(policy, request.tier):
+    if user.id == request.requested_by_id and not tiers.self_decision_allowed(
+        tiers.policy_for(request.group.programme_id), request.tier
+    ):
         return "own_request"
     if any(d.actor_id == user.id and d.round == request.decision_round for d in request.decisions):
         return "already_decided"

@@ -11,7 +11,7 @@ from pb.payouts import access as perm
 from pb.payouts import forms, reports, services
 from pb.payouts.forms import ERROR_MESSAGES
 from pb.timeutil import utcnow
-from pb.web import render_page_or_partial, see_other
+from pb.web import query_budget, render_page_or_partial, see_other
 
 
 def _refused(error: services.PayoutError) -> None:
@@ -31,6 +31,7 @@ def _attempt(action, done: str, *, group_id: int, request_id: int):
     return see_other(".payout_page", group_id=group_id, request_id=request_id)
 
 
+@query_budget(12)
 @login_required
 def pot_page(group_id: int):
     access = perm.group_access(group_id)
@@ -71,6 +72,7 @@ def pot_page(group_id: int):
     )
 
 
+@query_budget(6)
 @login_required
 def payout_list(group_id: int):
     access = perm.group_access(group_id)
@@ -254,6 +256,7 @@ def _recipient_locale(payout) -> str:
     return ""
 
 
+@query_budget(11)
 @login_required
 def payout_page(group_id: int, request_id: int):
     access = perm.group_access(group_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from pb.audit.models import AuditEvent
 from pb.audit.services import record
@@ -534,16 +535,20 @@ def queue_for(group: Group) -> Queue:
         select(Report)
         .where(Report.group_id == group.id, Report.resolved_at.is_(None))
         .order_by(Report.id)
+        .options(selectinload(Report.proposal))
     ).all()
+    # The reported comments in one query, not one per report.
+    comment_ids = {r.subject_id for r in reports if r.subject_type == "comment"}
+    comments = (
+        {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids)))}
+        if comment_ids
+        else {}
+    )
     items: dict[tuple[str, int], ReportedItem] = {}
     for report in reports:
         key = (report.subject_type, report.subject_id)
         if key not in items:
-            comment = (
-                db.session.get(Comment, report.subject_id)
-                if report.subject_type == "comment"
-                else None
-            )
+            comment = comments.get(report.subject_id) if report.subject_type == "comment" else None
             items[key] = ReportedItem(report.proposal, comment, [])
         items[key].reports.append(report)
     cases = list(
@@ -557,7 +562,30 @@ def queue_for(group: Group) -> Queue:
 
 
 def queue_size(group: Group) -> int:
-    return queue_for(group).size
+    """What queue_for(group).size would say, counted in one query."""
+    from pb.proposals.models import BudgetRound
+
+    waiting = (
+        select(func.count())
+        .select_from(Proposal)
+        .join(BudgetRound)
+        .where(BudgetRound.group_id == group.id, Proposal.status == "submitted")
+        .scalar_subquery()
+    )
+    reported_things = (
+        select(Report.subject_type, Report.subject_id)
+        .where(Report.group_id == group.id, Report.resolved_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+    reported = select(func.count()).select_from(reported_things).scalar_subquery()
+    cases = (
+        select(func.count())
+        .select_from(ModerationCase)
+        .where(ModerationCase.group_id == group.id, ModerationCase.decided_at.is_(None))
+        .scalar_subquery()
+    )
+    return sum(db.session.execute(select(waiting, reported, cases)).one())
 
 
 def moderation_log(group: Group, limit: int = 50) -> list[AuditEvent]:

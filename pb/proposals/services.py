@@ -27,6 +27,7 @@ from pb.proposals.models import (
     Support,
 )
 from pb.timeutil import utcnow
+from pb.transaction_cache import remember
 
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 # Phases in which the ballot is still being put together.
@@ -165,12 +166,16 @@ def advance_phase(budget_round: BudgetRound, *, to: str, actor) -> None:
 
 
 def rounds_for_group(group: Group) -> list[BudgetRound]:
-    return list(
-        db.session.scalars(
-            select(BudgetRound)
-            .where(BudgetRound.group_id == group.id)
-            .order_by(BudgetRound.created_at.desc(), BudgetRound.id.desc())
-        )
+    """Newest first; asked by the page and by its phase banner, read once per transaction."""
+    return remember(
+        ("rounds_for_group", group.id),
+        lambda: list(
+            db.session.scalars(
+                select(BudgetRound)
+                .where(BudgetRound.group_id == group.id)
+                .order_by(BudgetRound.created_at.desc(), BudgetRound.id.desc())
+            )
+        ),
     )
 
 

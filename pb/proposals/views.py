@@ -21,7 +21,7 @@ from pb.proposals.models import PHASES
 from pb.proposals.services import ProposalError
 from pb.proposals.templating import shown_text
 from pb.timeutil import utcnow
-from pb.web import render_page_or_partial, see_other
+from pb.web import query_budget, render_page_or_partial, see_other
 
 
 def _load(group_id: int, round_id: int, proposal_id: int | None = None):
@@ -45,6 +45,7 @@ def _error_text(error: ProposalError) -> str:
 # Rounds
 
 
+@query_budget(4)
 @login_required
 def rounds_page(group_id: int):
     access = group_access(group_id)
@@ -87,6 +88,7 @@ def _visible(proposals, access):
     return [p for p in proposals if not p.is_hidden or can_see_hidden(access, p, current_user)]
 
 
+@query_budget(11)
 @login_required
 def round_page(group_id: int, round_id: int):
     access, budget_round, _proposal = _load(group_id, round_id)
@@ -194,7 +196,11 @@ def _proposal_context(access, budget_round, proposal, **overrides) -> dict:
             proposal.confirmed_cost_ore or proposal.estimated_cost_ore
         )
     merge_form = forms.MergeForm()
-    merge_form.into.choices = _merge_choices(budget_round, proposal, g.locale)
+    # What only the author (an appeal) or a moderator is shown is only looked up for them.
+    is_author = proposal.author_id == current_user.id
+    merge_form.into.choices = (
+        _merge_choices(budget_round, proposal, g.locale) if access.can_moderate else []
+    )
     context = {
         "access": access,
         "budget_round": budget_round,
@@ -217,9 +223,11 @@ def _proposal_context(access, budget_round, proposal, **overrides) -> dict:
         "support_count": services.support_count(proposal),
         "supports": services.supports(proposal, current_user),
         "can_edit_comment": services.can_edit_comment,
-        "open_case": moderation.open_case_about(proposal),
-        "appeal_decided": moderation.already_appealed(proposal),
-        "open_reports": moderation.open_report_count("proposal", proposal.id),
+        "open_case": moderation.open_case_about(proposal) if is_author else None,
+        "appeal_decided": moderation.already_appealed(proposal) if is_author else False,
+        "open_reports": (
+            moderation.open_report_count("proposal", proposal.id) if access.can_moderate else 0
+        ),
         "changes_form": forms.RequestChangesForm(formdata=None),
         "cost_form": cost_form,
         "reject_form": forms.RejectForm(formdata=None),
@@ -232,6 +240,7 @@ def _proposal_context(access, budget_round, proposal, **overrides) -> dict:
     return context
 
 
+@query_budget(12)
 @login_required
 def proposal_page(group_id: int, round_id: int, proposal_id: int):
     access, budget_round, proposal = _load(group_id, round_id, proposal_id)
@@ -503,6 +512,7 @@ def appeal(group_id: int, round_id: int, proposal_id: int):
 # Moderation
 
 
+@query_budget(8)
 @login_required
 def queue_page(group_id: int):
     access = group_access(group_id)

@@ -107,11 +107,12 @@ def roll(budget_round: BudgetRound):
 
 
 def is_on_roll(budget_round: BudgetRound, user) -> bool:
-    return (
-        db.session.scalar(
-            roll(budget_round).where(Membership.user_id == user.id).with_only_columns(Membership.id)
-        )
-        is not None
+    """The roll's rule (see roll()) read from the person's own memberships, which every
+    request has loaded already: no query."""
+    frozen_at = budget_round.roll_frozen_at
+    return frozen_at is not None and any(
+        m.group_id == budget_round.group_id and m.role in VOTING_ROLES and m.joined_at <= frozen_at
+        for m in user.memberships
     )
 
 
@@ -128,6 +129,18 @@ def turnout(budget_round: BudgetRound) -> int:
 def ballot_of(budget_round: BudgetRound, user) -> Ballot | None:
     return db.session.scalar(
         select(Ballot).where(Ballot.round_id == budget_round.id, Ballot.voter_id == user.id)
+    )
+
+
+def rounds_voted_in(rounds, user) -> set[int]:
+    """Which of these rounds the person has a ballot in, in one query."""
+    ids = [r.id for r in rounds]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Ballot.round_id).where(Ballot.round_id.in_(ids), Ballot.voter_id == user.id)
+        )
     )
 
 

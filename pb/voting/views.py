@@ -15,7 +15,7 @@ from pb.money import format_ore
 from pb.proposals.models import BudgetRound
 from pb.timeutil import utcnow
 from pb.voting import explain, forms, services
-from pb.web import see_other
+from pb.web import query_budget, see_other
 
 
 def _round(group_id: int, round_id: int):
@@ -67,6 +67,7 @@ def _ballot_page(access, budget_round, *, voter, chosen, error=None, status=200,
     )
 
 
+@query_budget(6)
 @login_required
 def ballot(group_id: int, round_id: int):
     access, budget_round = _round(group_id, round_id)
@@ -229,6 +230,7 @@ def publish(group_id: int, round_id: int):
     )
 
 
+@query_budget(6)
 @login_required
 def results(group_id: int, round_id: int):
     access, budget_round = _round(group_id, round_id)

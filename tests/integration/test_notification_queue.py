@@ -62,24 +62,6 @@ APP_SETTINGS = (
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
-    except redis.RedisError as error:
-        reason = str(error).rstrip(".")
-        message = f"Redis is not reachable at {url}: {error.__class__.__name__}: {reason}"
-        if _in_ci():
-            pytest.fail(f"CI requires Redis. {message}", pytrace=False)
-        pytest.skip(f"{message}. Start Redis (or set TEST_REDIS_URL) to run the queue tests.")
-    return url
-
-
 def _forget_queue(connection: redis.Redis, name: str) -> None:
     """Delete everything RQ keeps for one queue: the queue, its registries and locks, its jobs
     and their results."""
