@@ -5,7 +5,7 @@ PostgreSQL and SQLite alike, so two submissions at the same instant still leave 
 """
 
 import random
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -288,30 +288,30 @@ def _plain(value):
     return value
 
 
-def scores_of(budget_round: BudgetRound, ballots: list[Ballot]) -> dict[str, int]:
-    """Votes per proposal: approvals or times ranked, or points."""
+def scores_of(budget_round: BudgetRound, choices: list) -> dict[str, int]:
+    """Votes per proposal: approvals or times ranked, or points. `choices` holds each
+    ballot's choices (Ballot.choices)."""
     scores = {str(p.id): 0 for p in ballot_proposals(budget_round)}
-    for ballot in ballots:
-        if isinstance(ballot.choices, dict):
-            for proposal_id, points in ballot.choices.items():
+    for chosen in choices:
+        if isinstance(chosen, dict):
+            for proposal_id, points in chosen.items():
                 scores[proposal_id] = scores.get(proposal_id, 0) + int(points)
         else:
-            for proposal_id in ballot.choices:
+            for proposal_id in chosen:
                 scores[str(proposal_id)] = scores.get(str(proposal_id), 0) + 1
     return scores
 
 
 def build_election(
-    budget_round: BudgetRound, ballots: list[Ballot], proposals: list[Proposal] | None = None
+    budget_round: BudgetRound, choices: list, proposals: list[Proposal] | None = None
 ) -> Election:
-    """The round as the tally engine sees it; `proposals`, when given, are the ones counted."""
+    """The round as the tally engine sees it, from each ballot's choices; `proposals`, when
+    given, are the ones counted."""
     chosen = ballot_proposals(budget_round) if proposals is None else proposals
     costs = {str(p.id): p.ballot_cost_ore for p in chosen}
     raw = [
-        {str(k): v for k, v in b.choices.items()}
-        if isinstance(b.choices, dict)
-        else [str(i) for i in b.choices]
-        for b in ballots
+        {str(k): v for k, v in c.items()} if isinstance(c, dict) else [str(i) for i in c]
+        for c in choices
     ]
     return Election.build(
         costs, budget_round.amount_ore, raw, VOTE_TYPES[budget_round.ballot_format]
@@ -329,6 +329,64 @@ def _finish(commit: bool) -> None:
 def closes_early(budget_round: BudgetRound) -> bool:
     """Counting now would close voting before the end the members were told."""
     return round_phase(budget_round) == "voting" and budget_round.voting_ends_at > utcnow()
+
+
+def ballot_choices(budget_round: BudgetRound) -> list:
+    """Each ballot's choices, in the order they were cast: only the column the count needs,
+    not 20,000 ballot objects."""
+    return list(
+        db.session.scalars(
+            select(Ballot.choices).where(Ballot.round_id == budget_round.id).order_by(Ballot.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    scores: dict[str, int]
+    selected: list[int]
+    trace: list
+    used_ore: int
+
+
+def count_choices(budget_round: BudgetRound, choices: list) -> Outcome:
+    """The count itself, in memory: scores, the rule's winners and its explanation."""
+    scores = scores_of(budget_round, choices)
+    on_ballot = ballot_proposals(budget_round)
+    # Unless the round allows it, a proposal nobody voted for is not in the count at all: it can
+    # neither be bought with money left over nor keep the count raising everyone's share.
+    counted = [p for p in on_ballot if budget_round.complete_unvoted or scores[str(p.id)] > 0]
+    selected, trace = [], []
+    if counted:
+        outcome = tally(build_election(budget_round, choices, counted), _rule_name(budget_round))
+        selected, trace = [int(i) for i in outcome.selected], _plain(list(outcome.trace))
+    trace += [
+        {"kind": "NotCountedStep", "project": str(p.id), "selected": False, "phase": "setting"}
+        for p in on_ballot
+        if p not in counted
+    ]
+    by_id = {str(p.id): p for p in on_ballot}
+    return Outcome(scores, selected, trace, sum(by_id[str(i)].ballot_cost_ore for i in selected))
+
+
+def store_count(
+    budget_round: BudgetRound, outcome: Outcome, *, voters: int, actor=None, existing=None
+) -> RoundResult:
+    """The count's row, flushed in the caller's transaction."""
+    result = existing or RoundResult(round_id=budget_round.id)
+    result.rule = _rule_name(budget_round)
+    result.selected = outcome.selected
+    result.scores = outcome.scores
+    result.trace = outcome.trace
+    result.voters = voters
+    result.eligible = eligible_count(budget_round)
+    result.budget_ore = budget_round.amount_ore
+    result.used_ore = outcome.used_ore
+    result.counted_by_id = getattr(actor, "id", None)
+    result.counted_at = utcnow()
+    db.session.add(result)
+    db.session.flush()
+    return result
 
 
 def count_round(
@@ -363,37 +421,9 @@ def count_round(
         if actor is None:
             raise BallotError("not_closed")
         proposals.advance_phase(budget_round, to="results", actor=actor)
-    ballots = db.session.scalars(
-        select(Ballot).where(Ballot.round_id == budget_round.id).order_by(Ballot.id)
-    ).all()
-    scores = scores_of(budget_round, ballots)
-    on_ballot = ballot_proposals(budget_round)
-    # Unless the round allows it, a proposal nobody voted for is not in the count at all: it can
-    # neither be bought with money left over nor keep the count raising everyone's share.
-    counted = [p for p in on_ballot if budget_round.complete_unvoted or scores[str(p.id)] > 0]
-    selected, trace = [], []
-    if counted:
-        outcome = tally(build_election(budget_round, ballots, counted), _rule_name(budget_round))
-        selected, trace = [int(i) for i in outcome.selected], _plain(list(outcome.trace))
-    trace += [
-        {"kind": "NotCountedStep", "project": str(p.id), "selected": False, "phase": "setting"}
-        for p in on_ballot
-        if p not in counted
-    ]
-    by_id = {str(p.id): p for p in on_ballot}
-    result = existing or RoundResult(round_id=budget_round.id)
-    result.rule = _rule_name(budget_round)
-    result.selected = selected
-    result.scores = scores
-    result.trace = trace
-    result.voters = len(ballots)
-    result.eligible = eligible_count(budget_round)
-    result.budget_ore = budget_round.amount_ore
-    result.used_ore = sum(by_id[str(i)].ballot_cost_ore for i in selected)
-    result.counted_by_id = getattr(actor, "id", None)
-    result.counted_at = utcnow()
-    db.session.add(result)
-    db.session.flush()
+    choices = ballot_choices(budget_round)
+    outcome = count_choices(budget_round, choices)
+    result = store_count(budget_round, outcome, voters=len(choices), actor=actor, existing=existing)
     record(
         "round.counted",
         actor=actor,
@@ -550,10 +580,10 @@ def anonymised_pabulib(budget_round: BudgetRound) -> str:
     random order and numbered 1, 2, ... so nothing in the file leads back to a person."""
     result = result_of(budget_round)
     selected = {str(i) for i in (result.selected if result else [])}
-    ballots = list(db.session.scalars(select(Ballot).where(Ballot.round_id == budget_round.id)))
+    choices = ballot_choices(budget_round)
     # The system's randomness, so the order says nothing about who voted when.
-    random.SystemRandom().shuffle(ballots)
-    election = build_election(budget_round, ballots)
+    random.SystemRandom().shuffle(choices)
+    election = build_election(budget_round, choices)
     titles = {str(p.id): p.title for p in ballot_proposals(budget_round)}
     election = replace(
         election,
