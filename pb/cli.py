@@ -10,6 +10,7 @@ from pb.tally.cli import tally_command
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bench_command)
     app.cli.add_command(totp_command)
     app.cli.add_command(create_programme_command)
     app.cli.add_command(check_ledger_command)
@@ -46,6 +47,43 @@ def seed_demo_command() -> None:
     click.echo("\nJoin a group as a new member with its invite code (at /join):")
     for group_name, code in demo_invites():
         click.echo(f"  {pretty_code(code)}  {group_name}")
+
+
+@click.command("seed-bench")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.0001, max=10),
+    default=1.0,
+    show_default=True,
+    help="Multiplies every count (0.01 builds a small copy quickly).",
+)
+def seed_bench_command(scale: float) -> None:
+    """Build the municipal-scale bench dataset for load tests (safe to run again): 200 groups,
+    20,000 members, 200,000 ballots, 500,000 ledger entries and more, at --scale 1."""
+    from pb.benchdata import BENCH_PASSWORD, LEAD_USERNAME, BenchRefused, seed_bench
+
+    click.echo(f"Building the bench dataset at scale {scale:g}:")
+    try:
+        report = seed_bench(scale, echo=click.echo)
+    except BenchRefused as error:
+        raise click.ClickException(str(error)) from None
+    if report is None:
+        click.echo("The bench dataset was already there; nothing changed.")
+        return
+    click.echo(f"Done in {report['seconds']:.1f} s. Rows written per table:")
+    for table, count in sorted(report["rows"].items(), key=lambda row: -row[1]):
+        click.echo(f"  {table:<30} {count:>10,}")
+    click.echo(f"  {'total':<30} {sum(report['rows'].values()):>10,}")
+    click.echo("The counts of issue 15 (the bench programme's / aimed at):")
+    for name, wanted in report["targets"].items():
+        click.echo(f"  {name:<30} {report['counts'][name]:>10,} / {wanted:,}")
+    for note in report["notes"]:
+        click.echo(f"Note: {note}")
+    click.echo(
+        f"\nLog-ins (password for all: {BENCH_PASSWORD}): bench-m1, bench-m2, ... (members), "
+        f"bench-p1, ... (peer consultants), bench-s1, ... (staff, two-step: "
+        f"flask --app pb totp bench-s1) and {LEAD_USERNAME}."
+    )
 
 
 @click.command("totp")

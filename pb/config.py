@@ -86,6 +86,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # it, the app sends them itself after each commit, and `tick` sends what is due.
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "NOTIFY_QUEUE": os.environ.get("NOTIFY_QUEUE", "fellespott-notifications"),
+        # Counting a large round (seconds of work) goes to the same worker, off the request.
+        "COUNT_QUEUE": os.environ.get("COUNT_QUEUE", "fellespott-counting"),
         # A failed delivery is tried this many times in all, waiting these many seconds between
         # tries, and is then put on the dead-letter list that staff see.
         "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("DELIVERY_MAX_ATTEMPTS", 5)),

@@ -25,8 +25,8 @@ def connection() -> redis.Redis:
     )
 
 
-def queue() -> Queue:
-    return Queue(current_app.config["NOTIFY_QUEUE"], connection=connection())
+def queue(name: str | None = None) -> Queue:
+    return Queue(name or current_app.config["NOTIFY_QUEUE"], connection=connection())
 
 
 def _retry() -> Retry | None:
@@ -100,7 +100,8 @@ def send_delivery_job(delivery_id: int) -> str:
 
 
 def run_worker(burst: bool = False) -> None:
-    """Work the queue in this process (the app context is the command's), with RQ's scheduler
-    for the retries' back-off."""
-    worker = SimpleWorker([queue()], connection=connection())
+    """Work the queues in this process (the app context is the command's), with RQ's scheduler
+    for the retries' back-off: email and SMS first, then counts of rounds."""
+    names = [current_app.config["NOTIFY_QUEUE"], current_app.config["COUNT_QUEUE"]]
+    worker = SimpleWorker([queue(name) for name in names], connection=connection())
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

@@ -389,17 +389,11 @@ def store_count(
     return result
 
 
-def count_round(
-    budget_round: BudgetRound,
-    *,
-    actor=None,
-    commit: bool = True,
-    reason: str | None = None,
-    complete_unvoted: bool | None = None,
-) -> RoundResult:
-    """Close voting (if it is still open) and count with the round's rule. With no actor, the
-    schedule counts a round whose voting time is over. Staff may settle, just before counting,
-    whether proposals nobody voted for may be bought; `reason` says why voting closed early."""
+def _close(
+    budget_round: BudgetRound, *, actor, complete_unvoted: bool | None
+) -> RoundResult | None:
+    """Everything before the count: refuse a published or unvoted round, keep the setting for
+    proposals without votes, and close voting if it is still open. Returns an earlier count."""
     from pb.proposals import services as proposals
 
     existing = db.session.scalar(select(RoundResult).where(RoundResult.round_id == budget_round.id))
@@ -421,6 +415,27 @@ def count_round(
         if actor is None:
             raise BallotError("not_closed")
         proposals.advance_phase(budget_round, to="results", actor=actor)
+    return existing
+
+
+def close_for_count(budget_round: BudgetRound, *, actor, complete_unvoted=None) -> None:
+    """Close voting now, and count later (pb/voting/counting.py); one transaction."""
+    _close(budget_round, actor=actor, complete_unvoted=complete_unvoted)
+    db.session.commit()
+
+
+def count_round(
+    budget_round: BudgetRound,
+    *,
+    actor=None,
+    commit: bool = True,
+    reason: str | None = None,
+    complete_unvoted: bool | None = None,
+) -> RoundResult:
+    """Close voting (if it is still open) and count with the round's rule. With no actor, the
+    schedule counts a round whose voting time is over. Staff may settle, just before counting,
+    whether proposals nobody voted for may be bought; `reason` says why voting closed early."""
+    existing = _close(budget_round, actor=actor, complete_unvoted=complete_unvoted)
     choices = ballot_choices(budget_round)
     outcome = count_choices(budget_round, choices)
     result = store_count(budget_round, outcome, voters=len(choices), actor=actor, existing=existing)

@@ -1,6 +1,4 @@
-from functools import partial
-
-from flask import abort, flash, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +12,8 @@ from pb.ids import whole_number
 from pb.money import format_ore
 from pb.proposals.models import BudgetRound
 from pb.timeutil import utcnow
-from pb.voting import explain, forms, services
-from pb.web import query_budget, see_other
+from pb.voting import counting, explain, forms, services
+from pb.web import query_budget, render_page_or_partial, see_other
 
 
 def _round(group_id: int, round_id: int):
@@ -174,6 +172,27 @@ def _staff_step(group_id: int, round_id: int, step, done: str):
 
 
 @login_required
+def count_progress(group_id: int, round_id: int):
+    """While the worker counts: how far it has come. htmx asks again every second; without
+    JavaScript the page reloads itself. When the count is there, on to the results."""
+    access, budget_round = _round(group_id, round_id)
+    require(access.can_manage)
+    state = counting.progress(round_id)
+    if state is None:
+        target = url_for(".results", group_id=group_id, round_id=round_id)
+        if request.headers.get("HX-Request"):
+            return "", 204, {"HX-Redirect": target}
+        return redirect(target, code=303)
+    return render_page_or_partial(
+        "voting/counting.html",
+        "voting/_counting.html",
+        access=access,
+        budget_round=budget_round,
+        state=state,
+    )
+
+
+@login_required
 def count(group_id: int, round_id: int):
     """Close and count, after a second look: turnout, time left, the round's setting for
     proposals without votes, and a reason when voting is closed before its end. The page is
@@ -191,17 +210,23 @@ def count(group_id: int, round_id: int):
             form.reason.errors.append(_("Write why voting closes early."))
             status = 400
         else:
-            step = partial(
-                services.count_round,
-                reason=reason or None,
-                complete_unvoted=bool(form.complete_unvoted.data),
+            try:
+                queued = counting.start(
+                    budget_round,
+                    actor=current_user,
+                    reason=reason or None,
+                    complete_unvoted=bool(form.complete_unvoted.data),
+                )
+            except services.BallotError as error:
+                db.session.rollback()
+                flash(forms.ballot_message(error, _money), "error")
+                return see_other(".results", group_id=group_id, round_id=round_id)
+            if queued:
+                return see_other(".count_progress", group_id=group_id, round_id=round_id)
+            flash(
+                _("Voting is closed and counted. Check the results, then publish them."), "success"
             )
-            return _staff_step(
-                group_id,
-                round_id,
-                step,
-                _("Voting is closed and counted. Check the results, then publish them."),
-            )
+            return see_other(".results", group_id=group_id, round_id=round_id)
     now = utcnow()
     eligible = services.eligible_count(budget_round)
     turnout = services.turnout(budget_round)
