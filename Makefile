@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app pb
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test test-sqlite test-postgresql browser-deps translations compile-translations lint format bench
+.PHONY: install run test test-sqlite test-postgresql browser-deps translations compile-translations lint format bench bench-web
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -78,3 +79,12 @@ bench: install
 	$(PY) bench/tally.py
 	$(PY) bench/uploads.py
 	$(PY) bench/lending_search.py
+
+# The load benchmark of the web pages (bench/web.py): locust comes from the `bench` extra.
+# BENCH_WEB_ARGS passes options, e.g. BENCH_WEB_ARGS="--clients 10 --seconds 15 --db sqlite".
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench-web: compile-translations $(BENCH_STAMP)
+	BENCH_POSTGRES_URL=$(PG_URL) $(PY) bench/web.py $(BENCH_WEB_ARGS)
