@@ -5,9 +5,11 @@ that language's digit grouping and decimal separator, and never reads as another
 is sixteen hundred kroner in English and Arabic, and one krone sixty in Norwegian.
 """
 
+import copy
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol, parse_pattern
@@ -104,23 +106,32 @@ def _spaced(text: str, symbol: str) -> str:
     return text
 
 
+@lru_cache(maxsize=32)
+def _currency_pattern(locale: str, decimals: int):
+    """The language's money pattern with its decimals set, and the currency's symbol: parsed
+    once, as a pot page shows hundreds of amounts."""
+    babel_locale = Locale.parse(locale)
+    # A copy: Babel hands out one shared pattern object per pattern string.
+    pattern = copy.copy(parse_pattern(babel_locale.currency_formats["standard"]))
+    pattern.frac_prec = (decimals, decimals)
+    return babel_locale, pattern, get_currency_symbol(CURRENCY, locale=locale)
+
+
+@lru_cache(maxsize=8192)
 def format_ore(ore: int, locale: str) -> str:
     """Show øre as kroner the way the reader's language writes money; whole kroner without ",00"."""
-    babel_locale = Locale.parse(locale)
-    pattern = parse_pattern(babel_locale.currency_formats["standard"])
-    decimals = 0 if ore % ORE_PER_KRONE == 0 else 2
-    pattern.frac_prec = (decimals, decimals)
+    babel_locale, pattern, symbol = _currency_pattern(locale, 0 if ore % ORE_PER_KRONE == 0 else 2)
     text = pattern.apply(
         Decimal(ore) / ORE_PER_KRONE, babel_locale, currency=CURRENCY, currency_digits=False
     )
-    return _spaced(text, get_currency_symbol(CURRENCY, locale=locale))
+    return _spaced(text, symbol)
 
 
 def format_kroner_number(ore: int, locale: str) -> str:
     """An amount without the currency, as a person would type it in this language: the form
     shows its examples and its pre-filled values this way, and parse_kroner reads them back."""
     babel_locale = Locale.parse(locale)
-    pattern = parse_pattern("#,##0.00")
+    pattern = copy.copy(parse_pattern("#,##0.00"))  # not the shared one Babel caches
     decimals = 0 if ore % ORE_PER_KRONE == 0 else 2
     pattern.frac_prec = (decimals, decimals)
     return pattern.apply(Decimal(ore) / ORE_PER_KRONE, babel_locale)

@@ -64,7 +64,7 @@ class Household(db.Model):
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("group.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id"), index=True)
     label: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -84,7 +84,7 @@ class Child(db.Model):
     __table_args__ = (CheckConstraint("birth_year BETWEEN 1990 AND 2100", name="birth_year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
     birth_year: Mapped[int]
 
     household = relationship("Household", back_populates="children")
@@ -106,8 +106,9 @@ class Membership(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("group.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    # Every request loads the person's memberships; households are looked up for payouts.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     role: Mapped[str] = mapped_column(String(10), default="member")
     # For a peer consultant: paid, volunteer, youth_mediator or street_mediator
     # (pb/projects/models.PEER_KINDS). A label for reports, not a permission.

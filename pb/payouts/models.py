@@ -70,7 +70,7 @@ class LedgerTransaction(db.Model):
     __tablename__ = "ledger_transaction"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pot_id: Mapped[int] = mapped_column(ForeignKey("pot.id"))
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pot.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     memo: Mapped[str] = mapped_column(String(200), default="")
     # A form's one-time key: a double-click or a retry finds the first transaction, not a second.
@@ -189,8 +189,8 @@ class PayoutRequest(db.Model):
     amount_ore: Mapped[int] = mapped_column(BigInteger)
     category: Mapped[str | None] = mapped_column(String(30))
     payment_method: Mapped[str | None] = mapped_column(String(20))
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
-    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # The proposal a collective payout comes from: at most one payout per winning proposal.
     source_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), unique=True)
     # The tier is fixed when the request is submitted, from the programme's policy then.

@@ -248,7 +248,7 @@ class Comment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_comment.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_comment.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
