@@ -44,6 +44,7 @@ from pb.accounts.models import User
 from pb.accounts.passwords import hash_password
 from pb.audit.models import AuditEvent
 from pb.codes import ALPHABET
+from pb.demo import PARENT_NAMES, YOUTH_NAMES
 from pb.extensions import db
 from pb.groups.models import Child, Group, Household, Membership, Programme, ProgrammeRole
 from pb.idempotency import server_key
@@ -159,46 +160,8 @@ AREAS = [
 ]
 FAMILY_THEMES = ["Stødig start", "Familienettverket", "Foreldregruppa", "Barna først"]
 YOUTH_THEMES = ["Veien til førerkortet", "Ungdomsrådet", "Ung-til-ung", "Fritid for alle"]
-FIRST_NAMES = [
-    "Emma",
-    "Noah",
-    "Sara",
-    "Oskar",
-    "Amina",
-    "Elias",
-    "Nora",
-    "Filip",
-    "Ida",
-    "Jakob",
-    "Maja",
-    "Lucas",
-    "Hiba",
-    "Isak",
-    "Ingrid",
-    "Mohamed",
-    "Thea",
-    "William",
-    "Leah",
-    "Aksel",
-    "Selma",
-    "Tobias",
-    "Yasmin",
-    "Henrik",
-    "Frida",
-    "Kari",
-    "Ola",
-    "Hawa",
-    "Yonas",
-    "Rania",
-    "Omar",
-    "Selam",
-    "Olena",
-    "Taras",
-    "Abdi",
-    "Layla",
-    "Marit",
-    "Geir",
-]
+# The demo's first names: one list of the names people in the pilot's groups have.
+FIRST_NAMES = sorted(set(YOUTH_NAMES) | set(PARENT_NAMES))
 SURNAMES = [
     "Hansen",
     "Johansen",
