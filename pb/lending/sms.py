@@ -28,22 +28,20 @@ def _decide(booking_id: int, actor, yes: bool):
     return CONFIRMED if yes else DECLINED
 
 
-def _hand_over(booking_id: int, actor, yes: bool):
-    if not yes:
-        return NOTHING_CHANGED
-    booking = _booking(booking_id)
-    services.pick_up(booking, actor=actor, condition=booking.item.condition, via="sms")
-    return HANDED_OVER
+def _on_the_day(step, done):
+    """JA to the keeper's question on the day records the hand-over or the return (`step`),
+    the item in the condition it had; NEI changes nothing."""
 
+    def handle(booking_id: int, actor, yes: bool):
+        if not yes:
+            return NOTHING_CHANGED
+        booking = _booking(booking_id)
+        step(booking, actor=actor, condition=booking.item.condition, via="sms")
+        return done
 
-def _take_back(booking_id: int, actor, yes: bool):
-    if not yes:
-        return NOTHING_CHANGED
-    booking = _booking(booking_id)
-    services.take_back(booking, actor=actor, condition=booking.item.condition, via="sms")
-    return RETURNED
+    return handle
 
 
 register_action("booking.decide", _decide)
-register_action("booking.pickup", _hand_over)
-register_action("booking.return", _take_back)
+register_action("booking.pickup", _on_the_day(services.pick_up, HANDED_OVER))
+register_action("booking.return", _on_the_day(services.take_back, RETURNED))

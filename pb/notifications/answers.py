@@ -185,9 +185,10 @@ def _users_with_phone(phone: str) -> list:
     )
 
 
-def _reply(phone: str, message: LazyString, user=None) -> Reply:
-    users = [user] if user is not None else _users_with_phone(phone)
-    locale = (users[0].locale if users else None) or DEFAULT_LOCALE
+def _reply(phone: str, message: LazyString, user) -> Reply:
+    """The answer in the language of `user`: the person the code was for, or the first member
+    with the number."""
+    locale = (user.locale if user is not None else None) or DEFAULT_LOCALE
     with force_locale(locale):
         return Reply(phone, plain_sms_text(str(message)))
 
@@ -219,11 +220,11 @@ def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
         return None
     keyword, digits = _parse(text)
     if keyword in STOP_WORDS:
-        return _stop(phone)
+        return _stop(phone, members)
     if all(preferences.of(member).sms_stopped_at for member in members):
         return None
     if keyword not in YES_WORDS | NO_WORDS or digits is None:
-        return _reply(phone, REPLY_HELP)
+        return _reply(phone, REPLY_HELP, members[0])
     now = utcnow()
     code = db.session.scalar(
         select(SmsCode)
@@ -232,15 +233,15 @@ def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
         .limit(1)
     )
     if code is None or code.used_at is not None or code.expires_at <= now:
-        return _reply(phone, REPLY_BAD_CODE)
+        return _reply(phone, REPLY_BAD_CODE, members[0])
     user = code.user
     # The code counts only while the number is still the person's own: a lost phone's SIM
     # stops answering for them once they change the number.
     if not user.is_active or normalise_phone(user.phone) != phone:
-        return _reply(phone, REPLY_BAD_CODE)
+        return _reply(phone, REPLY_BAD_CODE, members[0])
     action = _ACTIONS.get(code.action)
     if action is None:
-        return _reply(phone, REPLY_TOO_LATE)
+        return _reply(phone, REPLY_TOO_LATE, members[0])
     # Used in the same transaction as the action, and only if still unused: of two answers at
     # the same moment one claims the code and the other waits for it, then finds it used.
     claimed = db.session.execute(
@@ -251,7 +252,7 @@ def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
     ).rowcount
     if not claimed:
         db.session.rollback()
-        return _reply(phone, REPLY_BAD_CODE)
+        return _reply(phone, REPLY_BAD_CODE, members[0])
     try:
         message = action.handle(code.subject_id, user, keyword in YES_WORDS)
     except RuleRefused:
@@ -264,13 +265,12 @@ def handle_inbound(from_phone: str | None, text: str | None) -> Reply | None:
     return _reply(phone, message, user)
 
 
-def _stop(phone: str) -> Reply:
-    users = _users_with_phone(phone)
+def _stop(phone: str, users: list) -> Reply:
     for user in users:
         preferences.stop_sms(user)
         record("notifications.sms_stopped", actor=user, subject=user, via="sms")
     db.session.commit()
-    return _reply(phone, REPLY_STOPPED, users[0] if users else None)
+    return _reply(phone, REPLY_STOPPED, users[0])
 
 
 def send_reply(reply: Reply | None) -> None:

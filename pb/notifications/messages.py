@@ -83,11 +83,19 @@ def parts_of(delivery: Delivery) -> list[Notification]:
     )
 
 
-def _plain_text(notification: Notification, *, isolate: bool) -> str:
-    kind = kind_of(notification.kind)
-    template = str(kind.message) if kind else notification.kind
+def _sentence(
+    notification: Notification, *, isolate: bool, template: str | None = None, cut=None
+) -> str:
+    """The notification as plain text in the current language: its kind's sentence (or
+    `template`), its values shortened to `cut` characters if asked, and isolated from the
+    sentence's direction if asked (an SMS only when right-to-left: the marks are not GSM-7)."""
+    if template is None:
+        kind = kind_of(notification.kind)
+        template = str(kind.message) if kind else notification.kind
     params = shown_params(notification)
-    return fill(template, params) if isolate else template % params if params else template
+    if cut:
+        params = {key: _cut(value, cut) for key, value in params.items()}
+    return fill(template, params) if isolate else (template % params if params else template)
 
 
 def _absolute(path: str | None) -> str:
@@ -108,7 +116,7 @@ def compose_email(delivery: Delivery) -> EmailMessage:
     ):
         items = [
             {
-                "text": _plain_text(n, isolate=True),
+                "text": _sentence(n, isolate=True),
                 "url": _absolute(n.link),
                 "category": kind_of(n.kind).category if kind_of(n.kind) else "votes",
             }
@@ -133,7 +141,7 @@ def compose_email(delivery: Delivery) -> EmailMessage:
                 len(items),
             )
         else:
-            subject = _subject_from(_plain_text(parts[0], isolate=False))
+            subject = _subject_from(_sentence(parts[0], isolate=False))
         context = {
             "subject": subject,
             "name": user.display_name,
@@ -175,14 +183,6 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 3].rstrip() + "..."
 
 
-def _sms_sentence(template: str, notification: Notification, rtl: bool, cut: int | None) -> str:
-    params = shown_params(notification)
-    if cut:
-        params = {key: _cut(value, cut) for key, value in params.items()}
-    # Isolating marks are not GSM-7: only a right-to-left SMS, which is UCS-2 anyway, gets them.
-    return fill(template, params) if rtl else (template % params if params else template)
-
-
 def sms_asks_for_an_answer(delivery: Delivery) -> bool:
     """Whether the SMS will carry an answer code: only if its words still say what JA would
     do once the code is added. Otherwise it goes without one, and the person answers in the
@@ -206,27 +206,20 @@ def compose_sms(delivery: Delivery, code: str | None = None) -> str:
             return plain_sms_text(text)
         notification = parts[0]
         kind = kind_of(notification.kind)
-        template = str(kind.message) if kind else notification.kind
+
+        def said(template: str | None, cut: int | None) -> str:
+            sentence = _sentence(notification, isolate=rtl, template=template, cut=cut)
+            return str(SMS_PREFIX) % {"message": sentence}
+
+        whole = [said(None, cut) for cut in (None, *SMS_NAME_CUTS)]
         candidates = []
         if code:
             values = {"yes": f"JA {code}", "no": f"NEI {code}"}
             answer = " " + (fill(str(SMS_ANSWER), values) if rtl else str(SMS_ANSWER) % values)
-            candidates += [
-                str(SMS_PREFIX) % {"message": _sms_sentence(template, notification, rtl, cut)}
-                + answer
-                for cut in (None, *SMS_NAME_CUTS)
-            ]
+            candidates += [text + answer for text in whole]
             if kind and kind.sms:
-                candidates += [
-                    str(SMS_PREFIX)
-                    % {"message": _sms_sentence(str(kind.sms), notification, rtl, cut)}
-                    + answer
-                    for cut in SMS_FORM_NAME_CUTS
-                ]
-        candidates += [
-            str(SMS_PREFIX) % {"message": _sms_sentence(template, notification, rtl, cut)}
-            for cut in (None, *SMS_NAME_CUTS)
-        ]
+                candidates += [said(str(kind.sms), cut) + answer for cut in SMS_FORM_NAME_CUTS]
+        candidates += whole
         candidates.append(str(SMS_SHORT_FORMS[kind.category if kind else "votes"]))
         for text in candidates:
             if fits_one_sms(plain_sms_text(text)):

@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -27,7 +26,7 @@ from pb.payouts import services
 from pb.payouts.models import PayoutRequest
 from tests.conftest import CSRF_PATTERN
 from tests.factories import PASSWORD
-from tests.integration.test_payouts_pipeline import conditional, family
+from tests.integration.test_payouts_pipeline import conditional, family, fund
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = os.environ.get("TEST_DATABASE", "sqlite") == "postgresql"
@@ -183,15 +182,7 @@ def test_a_log_in_on_one_server_works_on_the_other_and_rate_limits_count_across_
 
 
 def test_approvals_split_across_both_servers_are_seen_at_once_and_never_overspend(servers, world):
-    services.allocate(
-        world.group_a,
-        actor=world.lead,
-        amount_ore=750_000,  # NOK 7,500: room for seven of the twenty NOK 1,000 payouts
-        funder="F",
-        purpose="P",
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31),
-    )
+    fund(world.group_a, world.lead, 7_500)  # room for seven of the twenty NOK 1,000 payouts
     household = family(world.group_a, world.staff_a, world.member_a)
     ids = [conditional(world.group_a, world.staff_a, household, 1_000).id for _ in range(20)]
     group = world.group_a.id
