@@ -55,8 +55,18 @@ def load_request(access: GroupAccess, request_id: int) -> PayoutRequest:
     return request
 
 
-def visible_requests(access: GroupAccess) -> list[PayoutRequest]:
+# A municipal group has thousands of payouts; the list shows them newest first, a page at a time.
+PAYOUTS_PER_PAGE = 50
+
+
+def visible_requests(
+    access: GroupAccess, *, before: int | None = None, limit: int | None = None
+) -> list[PayoutRequest]:
+    """The payouts this person may see, newest first; with `before`, only older ones than
+    that id, and with `limit`, at most that many."""
     query = select(PayoutRequest).where(PayoutRequest.group_id == access.group.id)
+    if before is not None:
+        query = query.where(PayoutRequest.id < before)
     if not access.can_manage:
         mine = [
             (PayoutRequest.drafted_by_id == current_user.id) & (PayoutRequest.state == "draft"),
@@ -67,7 +77,7 @@ def visible_requests(access: GroupAccess) -> list[PayoutRequest]:
         if household_id is not None:
             mine.append(PayoutRequest.household_id == household_id)
         query = query.where(or_(*mine))
-    return list(db.session.scalars(query.order_by(PayoutRequest.id.desc())))
+    return list(db.session.scalars(query.order_by(PayoutRequest.id.desc()).limit(limit)))
 
 
 def load_complaint(access: GroupAccess, complaint_id: int) -> PayoutComplaint:

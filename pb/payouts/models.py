@@ -4,6 +4,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Text,
@@ -177,6 +178,8 @@ class PayoutRequest(db.Model):
         CheckConstraint(
             "payment_day IS NULL OR payment_day BETWEEN 1 AND 28", name="payment_day_in_month"
         ),
+        # A pot's payouts waiting for a decision, counted on the pot and programme pages.
+        Index("ix_payout_request_pot_id_state", "pot_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,11 +4,12 @@ programme's overview of every pot."""
 
 import csv
 import io
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from sqlalchemy import func, select
 
 from pb.extensions import db
@@ -100,6 +101,19 @@ class PotSummary:
 def pot_summary(pot: Pot) -> PotSummary:
     """Totals per type and per category. A total counts the payouts that make it up now (an
     approved-then-paid payout no longer makes up "reserved"), and is hidden below SMALL_COUNT."""
+    by_kind, by_category = by_ledger(pot, "summary", _ledger_totals)
+    return PotSummary(by_kind=by_kind, by_category=by_category, open_count=open_count(pot))
+
+
+def open_count(pot: Pot) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(PayoutRequest)
+        .where(PayoutRequest.pot_id == pot.id, PayoutRequest.state == "requested")
+    )
+
+
+def _ledger_totals(pot: Pot) -> tuple[dict, dict]:
     per_payout = db.session.execute(
         select(
             PayoutRequest.id,
@@ -111,7 +125,12 @@ def pot_summary(pot: Pot) -> PotSummary:
         .select_from(LedgerEntry)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
-        .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account.in_(("reserved", "paid")))
+        .where(
+            LedgerEntry.pot_id == pot.id,
+            LedgerTransaction.pot_id == pot.id,
+            PayoutRequest.pot_id == pot.id,
+            LedgerEntry.account.in_(("reserved", "paid")),
+        )
         .group_by(PayoutRequest.id, PayoutRequest.kind, PayoutRequest.category, LedgerEntry.account)
     ).all()
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # key -> [total, payouts]
@@ -135,12 +154,57 @@ def pot_summary(pot: Pot) -> PotSummary:
         for (kind, category), (total, count) in sums.items()
         if kind == "category"
     }
-    open_count = db.session.scalar(
-        select(func.count())
-        .select_from(PayoutRequest)
-        .where(PayoutRequest.pot_id == pot.id, PayoutRequest.state == "requested")
+    return by_kind, by_category
+
+
+# --- figures kept while the ledger stands still -------------------------------------------------
+
+# A municipal pot has thousands of ledger entries, and its totals and charts took 100-150 ms
+# to add up on PostgreSQL, on every view of the pot page. They change only when the ledger
+# does, so each process keeps the last ones it worked out, under the pot's ledger version.
+# The ledger is append-only: its set of transactions only grows, so the number of them (with
+# the newest id and time, which also tell two test databases apart) changes with every
+# transaction that commits, in whatever order they commit. Kind and category of a payout are
+# fixed before any of its money moves. Each app server keeps its own copy, so a second server
+# is never served stale figures either: it checks the version on every request.
+_FIGURES_KEPT = 256
+_figures: OrderedDict = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def ledger_version(pot: Pot) -> tuple:
+    return tuple(
+        db.session.execute(
+            select(
+                func.count(LedgerTransaction.id),
+                func.max(LedgerTransaction.id),
+                func.max(LedgerTransaction.created_at),
+            ).where(LedgerTransaction.pot_id == pot.id)
+        ).one()
     )
-    return PotSummary(by_kind=by_kind, by_category=by_category, open_count=open_count)
+
+
+def by_ledger(pot: Pot, name: str, compute):
+    """`compute(pot)`, worked out again only when the pot's ledger has changed. What it returns
+    is shared between requests: callers must not change it."""
+    engine = db.session.get_bind()
+    key = (str(engine.url), name, pot.id, str(get_locale()), _version_in_transaction(pot))
+    with _figures_lock:
+        if key in _figures:
+            _figures.move_to_end(key)
+            return _figures[key]
+    value = compute(pot)
+    with _figures_lock:
+        _figures[key] = value
+        while len(_figures) > _FIGURES_KEPT:
+            _figures.popitem(last=False)
+    return value
+
+
+def _version_in_transaction(pot: Pot) -> tuple:
+    from pb.transaction_cache import remember
+
+    return remember(("ledger_version", pot.id), lambda: ledger_version(pot))
 
 
 def collective_payouts(group) -> list[PayoutRequest]:
@@ -200,7 +264,12 @@ def _paid_rows(pot: Pot) -> list[tuple]:
         .select_from(LedgerEntry)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(PayoutRequest, PayoutRequest.id == LedgerTransaction.payout_request_id)
-        .where(LedgerEntry.pot_id == pot.id, LedgerEntry.account == "paid")
+        .where(
+            LedgerEntry.pot_id == pot.id,
+            LedgerTransaction.pot_id == pot.id,
+            PayoutRequest.pot_id == pot.id,
+            LedgerEntry.account == "paid",
+        )
         .order_by(LedgerTransaction.created_at)
     ).all()
 
@@ -254,6 +323,15 @@ def _stacked(
 
 
 def charts(pot: Pot) -> dict:
+    return by_ledger(pot, "charts", _charts)
+
+
+def cached_balances(pot: Pot):
+    """The pot's balances for pages that show them; the checks on money read `balances`."""
+    return by_ledger(pot, "balances", balances)
+
+
+def _charts(pot: Pot) -> dict:
     by_kind: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_category: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     kind_payouts: dict[date, dict[str, set]] = defaultdict(lambda: defaultdict(set))
@@ -266,7 +344,7 @@ def charts(pot: Pot) -> dict:
             by_category[month][category] += amount
             category_payouts[month][category].add(payout_id)
     used_categories = [c for c in PAYOUT_CATEGORIES if any(c in v for v in by_category.values())]
-    totals = balances(pot)
+    totals = cached_balances(pot)
     share = Chart(width=320, height=28)
     if totals.allocated:
         x = 0.0
@@ -382,10 +460,5 @@ def programme_rows(programme, group_ids: set[int] | None = None) -> list[PotRow]
         if pot is None:
             rows.append(PotRow(group, None, None, 0))
             continue
-        open_count = db.session.scalar(
-            select(func.count())
-            .select_from(PayoutRequest)
-            .where(PayoutRequest.pot_id == pot.id, PayoutRequest.state == "requested")
-        )
-        rows.append(PotRow(group, balances(pot), money_ends_on(pot), open_count))
+        rows.append(PotRow(group, balances(pot), money_ends_on(pot), open_count(pot)))
     return rows

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import Response, abort, flash, render_template, request
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from pb.i18n import gettext as _
 from pb.ids import whole_number
@@ -62,25 +63,47 @@ def pot_page(group_id: int):
         "payouts/pot.html",
         access=access,
         pot=pot,
-        balances=services.balances(pot) if pot else None,
+        balances=reports.cached_balances(pot) if pot else None,
         ends_on=services.money_ends_on(pot) if pot else None,
-        summary=reports.pot_summary(pot) if pot else None,
+        figures=pot_figures(pot) if pot else None,
         collective=reports.collective_payouts(access.group),
-        charts=reports.charts(pot) if pot else None,
         labels=_labels(),
         form=form,
     )
+
+
+def pot_figures(pot) -> Markup:
+    """The pot's shares, totals and charts, rendered once for each change of its ledger: at
+    municipal scale their hundreds of table cells were most of the page's time."""
+
+    def render(pot) -> Markup:
+        return Markup(
+            render_template(
+                "payouts/_pot_figures.html",
+                charts=reports.charts(pot),
+                summary=reports.pot_summary(pot),
+                labels=_labels(),
+            )
+        )
+
+    return reports.by_ledger(pot, "figures_html", render)
 
 
 @query_budget(6)
 @login_required
 def payout_list(group_id: int):
     access = perm.group_access(group_id)
+    before = whole_number(request.args.get("before"))
+    # One more than a page, to know whether there is an older page to link to.
+    shown = perm.visible_requests(access, before=before, limit=perm.PAYOUTS_PER_PAGE + 1)
+    older = shown[perm.PAYOUTS_PER_PAGE - 1].id if len(shown) > perm.PAYOUTS_PER_PAGE else None
     return render_page_or_partial(
         "payouts/list.html",
         "payouts/_list.html",
         access=access,
-        requests=perm.visible_requests(access),
+        requests=shown[: perm.PAYOUTS_PER_PAGE],
+        older_than=older,
+        paged=before is not None,
         can_draft=perm.can_draft(access),
         can_plan=perm.can_plan(access),
         labels=_labels(),
@@ -406,7 +429,7 @@ def allocation_report(group_id: int):
         "payouts/report.html",
         access=access,
         pot=pot,
-        balances=services.balances(pot),
+        balances=reports.cached_balances(pot),
         summary=reports.pot_summary(pot),
         ends_on=services.money_ends_on(pot),
         labels=_labels(),
