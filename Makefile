@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test test-sqlite test-postgresql browser-deps translations compile-translations lint format bench bench-web
+.PHONY: install run test test-sqlite test-postgresql browser-deps speech-deps translations compile-translations lint format bench bench-web
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,7 +21,7 @@ compile-translations: install
 	$(VENV)/bin/pybabel -q compile -d translations
 
 ## make run: set up, migrate and seed the SQLite demo, then serve it on http://127.0.0.1:5000
-run: compile-translations
+run: compile-translations speech-deps
 	mkdir -p instance
 	FLASK_DEBUG=1 $(FLASK) db upgrade heads
 	FLASK_DEBUG=1 $(FLASK) seed-demo
@@ -50,8 +50,16 @@ test-postgresql:
 	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -q -n 2 -m "not browser"
 	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -q -m browser
 
+# Debian's espeak-ng and ffmpeg: the server's speech for Listen, and re-encoding voice clips.
+speech-deps:
+	@if ! command -v espeak-ng >/dev/null || ! command -v ffmpeg >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng ffmpeg >/dev/null; \
+	fi
+
 # Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
-browser-deps:
+browser-deps: speech-deps
 	@if ! command -v chromium >/dev/null || ! fc-list | grep -qi "Noto Sans Arabic"; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \

@@ -35,6 +35,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+# The voice-clip recording page (pb/clips) alone may use the microphone, and play back what was
+# just recorded from a blob: URL. Every other page keeps the policies above (a test checks).
+RECORDING_PAGE_POLICY = CONTENT_SECURITY_POLICY + "; media-src 'self' blob:"
+RECORDING_PAGE_PERMISSIONS = "camera=(), microphone=(self), geolocation=()"
+
 # Endpoints a staff member may reach before their second factor is set up or checked.
 OPEN_BEFORE_SECOND_FACTOR = {
     "accounts.two_factor_setup",
@@ -108,6 +114,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from pb.accounts import bp as accounts_bp
+    from pb.clips import bp as clips_bp
     from pb.glossary import bp as glossary_bp
     from pb.groups import bp as groups_bp
     from pb.lending import bp as lending_bp
@@ -116,10 +123,12 @@ def _register_blueprints(app: Flask) -> None:
     from pb.projects import bp as projects_bp
     from pb.proposals import bp as proposals_bp
     from pb.reports import bp as reports_bp
+    from pb.speech import bp as speech_bp
     from pb.surveys import bp as surveys_bp
     from pb.voting import bp as voting_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(clips_bp)
     app.register_blueprint(glossary_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(lending_bp)
@@ -127,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(proposals_bp)
+    app.register_blueprint(speech_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(voting_bp)
@@ -155,10 +165,15 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        recording = g.get("recording_page", False)
+        response.headers["Content-Security-Policy"] = (
+            RECORDING_PAGE_POLICY if recording else CONTENT_SECURITY_POLICY
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Permissions-Policy"] = (
+            RECORDING_PAGE_PERMISSIONS if recording else PERMISSIONS_POLICY
+        )
         if request.headers.get("HX-Request"):
             response.headers["Vary"] = "HX-Request"
         return response
@@ -234,6 +249,9 @@ def _register_template_helpers(app: Flask) -> None:
         count = current_user.unread_notifications
         return {"unread_notifications": unread_count(current_user) if count is None else count}
 
+    from pb.clips.views import clip_button
+    from pb.speech.views import page_is_spoken, this_page
+    from pb.surveys.questions import ANSWER_NAMES, QUESTIONS
     from pb.voting.views import voting_status
 
     app.jinja_env.globals.update(
@@ -247,6 +265,10 @@ def _register_template_helpers(app: Flask) -> None:
         user_label=user_label,
         role_name=lambda role: role_names[role](),
         pretty_code=pretty_code,
+        page_is_spoken=page_is_spoken,
+        clip=clip_button,
+        survey_words={"questions": QUESTIONS, "answers": ANSWER_NAMES},
+        this_page=this_page,
     )
     app.jinja_env.filters.update(
         money=lambda ore: format_ore(ore, str(get_locale())),

@@ -63,6 +63,11 @@ def load_config(overrides: dict | None = None) -> dict:
         # one (phones take up to about 15 MB) still reaches the form, which refuses it beside
         # the field and keeps everything else that was typed.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # Server speech (pb/speech): the audio of each text, kept by a hash of text and language.
+        "SPEECH_CACHE_FOLDER": os.environ.get("SPEECH_CACHE_FOLDER", str(INSTANCE / "speech")),
+        # Per person (or per address, before log-in). Listen asks twice for a part's first
+        # piece (once to learn how many pieces there are), so a page of five pieces is six.
+        "SPEECH_RATE_LIMIT": os.environ.get("SPEECH_RATE_LIMIT", "30 per minute;300 per hour"),
         # Where links in emails lead: the address people open the app at.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         # Email: "smtp", or "file" (the default without SMTP_HOST): a local mailbox folder.

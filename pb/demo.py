@@ -298,6 +298,12 @@ def seed_demo() -> bool:
     seed_projects_demo(driving, steady, refugees, lead)
     record("demo.seeded", actor=lead, subject=programme)
     db.session.commit()
+    from pb.clips.demo import seed_clips_demo
+
+    seed_clips_demo(
+        next(m.user for m in driving.memberships if m.role == "peer"),
+        next(m.user for m in driving.memberships if m.role == "staff"),
+    )
     demo_invites()
     return True
 

@@ -109,6 +109,14 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return fill(_babel_ngettext(singular, plural, num), variables)
 
 
+def gettext_in(msgid: str, language: str) -> str:
+    """`msgid` in `language`, whatever the page's language (a clip's words as they are said)."""
+    from flask_babel import force_locale
+
+    with force_locale(language):
+        return _babel_gettext(msgid)
+
+
 def install_isolating_gettext(jinja_env) -> None:
     """Templates' _() and ngettext() put each value in <bdi>. They replace the ones Flask-Babel
     installs, and work the same otherwise: the sentence is Markup, the values are escaped."""
@@ -131,7 +139,10 @@ def install_isolating_gettext(jinja_env) -> None:
         return translated % {k: isolate_text(v) for k, v in variables.items()}
 
     jinja_env.globals.update(
-        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        gettext_in=gettext_in,
     )
 
 

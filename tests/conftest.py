@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from pb import create_app
+from pb.clips.services import forget_clips_in_use
 from pb.extensions import db
 
 TEST_CONFIG = {
@@ -157,6 +158,8 @@ def make_test_app(database_url: str, **overrides):
 @pytest.fixture
 def app(database_url, tmp_path):
     app = make_test_app(database_url, OUTBOX_FOLDER=str(tmp_path / "outbox"))
+    # Each process keeps the voice clips in use for a while; a test's database is new.
+    forget_clips_in_use()
     with app.app_context():
         yield app
         db.session.remove()

@@ -6,16 +6,22 @@
   // "Listen": read text aloud in the page's language, for members who find reading hard. The
   // page's button reads the main text; a button marked data-listen-part reads only its nearest
   // [data-listen-text-part] (a survey question and its answers): the [data-listen-say] parts in
-  // it one after the other, or all its text. Buttons stay hidden unless the browser has a voice
-  // for the page's language. One reading at a time: a second press stops it.
+  // it one after the other, or all its text. The phone's own voice reads where it has one for
+  // the page's language; where it has none, a button with data-speech-url plays the server's
+  // audio of the same part instead, piece by piece with "Next part". Other buttons stay hidden.
+  // One reading at a time: a second press stops it.
   function setUpListening() {
-    if (!("speechSynthesis" in window)) return;
-    var synth = window.speechSynthesis;
+    var synth = "speechSynthesis" in window ? window.speechSynthesis : null;
     var lang = document.documentElement.lang || "nb";
     var base = lang.split("-")[0];
-    var current = null; // { button, utterance } of the reading now going on
+    var messages = document.getElementById("request-errors");
+    var current = null; // { button, stop } of the reading now going on
+
+    // The plain links are for browsers without JavaScript: the buttons do their work here.
+    document.querySelectorAll(".listen-link").forEach(function (link) { link.hidden = true; });
 
     function voiceFor() {
+      if (!synth) return null;
       var voices = synth.getVoices();
       var wanted = base === "nb" ? ["nb", "no", "nn"] : [base];
       for (var i = 0; i < voices.length; i++) {
@@ -30,8 +36,10 @@
     }
 
     function refresh() {
-      var missing = voiceFor() === null;
-      buttons().forEach(function (button) { button.hidden = missing; });
+      var hasVoice = voiceFor() !== null;
+      buttons().forEach(function (button) {
+        button.hidden = !hasVoice && !button.dataset.speechUrl;
+      });
     }
 
     function setSpeaking(button, speaking) {
@@ -61,21 +69,19 @@
     }
 
     function stop() {
-      if (current) setSpeaking(current.button, false);
+      var reading = current;
       current = null;
-      synth.cancel();
+      if (reading) {
+        setSpeaking(reading.button, false);
+        reading.stop();
+      }
     }
 
-    document.addEventListener("click", function (event) {
-      var button = event.target.closest && event.target.closest("[data-listen], [data-listen-part]");
-      if (!button) return;
-      var wasThis = current && current.button === button;
-      if (synth.speaking || current) stop();
-      if (wasThis) return;
+    function speakWithPhone(button) {
       var utterance = new SpeechSynthesisUtterance(textFor(button));
       utterance.lang = lang;
       utterance.voice = voiceFor();
-      var reading = { button: button, utterance: utterance };
+      var reading = { button: button, stop: function () { synth.cancel(); } };
       function done() {
         // A reading that was stopped for another one must not reset the new one's button.
         if (current === reading) {
@@ -88,12 +94,159 @@
       current = reading;
       synth.speak(utterance);
       setSpeaking(button, true);
+    }
+
+    // The player of a button: an <audio> with its controls right after it, and a place for
+    // "Next part" and for a message when the sound can't be had.
+    function playerFor(button) {
+      var box = button.nextElementSibling;
+      if (!box || !box.classList.contains("listen-player")) {
+        box = document.createElement("div");
+        box.className = "listen-player";
+        var player = document.createElement("audio");
+        player.controls = true;
+        player.preload = "auto";
+        var message = document.createElement("p");
+        message.className = "listen-message";
+        message.setAttribute("role", "alert");
+        message.hidden = true;
+        box.appendChild(player);
+        box.appendChild(message);
+        button.insertAdjacentElement("afterend", box);
+      }
+      return box;
+    }
+
+    function playFromServer(button, piece, count) {
+      var box = playerFor(button);
+      var audio = box.querySelector("audio");
+      var message = box.querySelector(".listen-message");
+      var next = box.querySelector(".listen-next");
+      if (next) next.remove();
+      message.hidden = true;
+      var url = button.dataset.speechUrl + "&n=" + piece;
+      var reading = { button: button, stop: function () { audio.pause(); } };
+      current = reading;
+      setSpeaking(button, true);
+      function fail(status) {
+        if (current === reading) stop();
+        message.textContent = (messages && (status === 429 ? messages.dataset.e429 : messages.dataset.speechFailed)) || "";
+        message.hidden = false;
+      }
+      function play(total) {
+        audio.src = url;
+        audio.onended = function () {
+          if (current !== reading) return;
+          stop();
+          if (piece + 1 < total) {
+            var more = document.createElement("button");
+            more.type = "button";
+            more.className = "button listen-next";
+            more.textContent = messages ? messages.dataset.nextPart : "→";
+            more.addEventListener("click", function () {
+              stop();
+              playFromServer(button, piece + 1, total);
+            });
+            box.appendChild(more);
+            more.focus();
+          }
+        };
+        var started = audio.play();
+        if (started && started.catch) started.catch(function () { /* the controls are there to press */ });
+      }
+      if (count) {
+        play(count);
+        return;
+      }
+      // The first piece is asked for once here, to learn whether it can be had and how many
+      // pieces the part has; the player then takes it again from the browser's cache.
+      fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw response.status;
+        if (current !== reading) return;
+        play(parseInt(response.headers.get("X-Speech-Pieces") || "1", 10));
+      }).catch(function (status) { fail(typeof status === "number" ? status : 0); });
+    }
+
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-listen], [data-listen-part]");
+      if (!button) return;
+      var wasThis = current && current.button === button;
+      stop();
+      if (wasThis) return;
+      if (voiceFor() !== null) speakWithPhone(button);
+      else if (button.dataset.speechUrl) playFromServer(button, 0, 0);
     });
 
     refresh();
-    synth.addEventListener("voiceschanged", refresh);
+    if (synth) synth.addEventListener("voiceschanged", refresh);
     // Parts that htmx swaps in get their buttons shown too.
     document.body.addEventListener("htmx:afterSettle", refresh);
+  }
+
+  // Voice clips: a speaker link plays its clip in the page (without JavaScript the link opens
+  // the sound itself). One clip at a time.
+  function setUpClips() {
+    var playing = null;
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("[data-clip]");
+      if (!link) return;
+      event.preventDefault();
+      if (playing) playing.pause();
+      playing = new Audio(link.getAttribute("href"));
+      var started = playing.play();
+      if (started && started.catch) started.catch(function () { window.location.href = link.href; });
+    });
+  }
+
+  // The recording page: record in the browser, listen back, record again, and send it in the
+  // form's own file field, so the form posts as it does with a chosen file. Shown only where the
+  // browser can record; the file field always works.
+  function setUpRecorders() {
+    var recorders = document.querySelectorAll("[data-recorder]");
+    if (!recorders.length || !window.MediaRecorder || !navigator.mediaDevices || !window.DataTransfer) return;
+    recorders.forEach(function (box) {
+      var form = box.closest("form");
+      var button = box.querySelector("[data-record]");
+      var label = button.querySelector("span");
+      var playback = box.querySelector("[data-playback]");
+      var input = form.querySelector("input[type=file]");
+      var recorder = null;
+      box.hidden = false;
+      button.addEventListener("click", function () {
+        if (recorder && recorder.state === "recording") {
+          recorder.stop();
+          return;
+        }
+        navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+          var chunks = [];
+          recorder = new MediaRecorder(stream);
+          recorder.ondataavailable = function (event) { if (event.data.size) chunks.push(event.data); };
+          recorder.onstop = function () {
+            stream.getTracks().forEach(function (track) { track.stop(); });
+            var type = recorder.mimeType || "audio/webm";
+            var blob = new Blob(chunks, { type: type });
+            var extension = type.indexOf("ogg") !== -1 ? "ogg" : type.indexOf("mp4") !== -1 ? "m4a" : "webm";
+            var files = new DataTransfer();
+            files.items.add(new File([blob], "clip." + extension, { type: type }));
+            input.files = files.files;
+            if (playback.src) URL.revokeObjectURL(playback.src);
+            playback.src = URL.createObjectURL(blob);
+            playback.hidden = false;
+            label.textContent = box.dataset.labelRecord;
+            button.setAttribute("aria-pressed", "false");
+          };
+          recorder.start();
+          label.textContent = box.dataset.labelStop;
+          button.setAttribute("aria-pressed", "true");
+        }).catch(function () {
+          var note = document.createElement("p");
+          note.className = "error";
+          note.setAttribute("role", "alert");
+          note.textContent = box.dataset.noMicrophone;
+          box.replaceWith(note);
+        });
+      });
+    });
   }
 
   // Close the language menu when a choice is made elsewhere on the page.
@@ -222,6 +375,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpListening();
+    setUpClips();
+    setUpRecorders();
     closeDetailsOnOutsideClick();
     setUpPolling();
     setUpRequestErrors();

@@ -18,6 +18,10 @@ def pot_page(client, group, language="en") -> str:
     return response.get_data(as_text=True)
 
 
+def figures(page: str) -> str:
+    return page[page.index("Share of the pot left") : page.index("Collective payouts")]
+
+
 def test_every_payment_shows_at_once_in_the_kept_figures(client, world):
     fund(world.group_a, world.lead)
     household = family(world.group_a, world.staff_a, world.member_a)
@@ -25,7 +29,7 @@ def test_every_payment_shows_at_once_in_the_kept_figures(client, world):
     before = pot_page(client, world.group_a)
     assert PAID.search(before).group(1) == "NOK\xa00"
     assert "Nothing is paid yet." in before
-    assert pot_page(client, world.group_a) == before  # the second view is the kept one
+    assert figures(pot_page(client, world.group_a)) == figures(before)  # the kept rendering
 
     payouts = []
     for kroner in (1_000, 2_000, 3_000):
