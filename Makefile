@@ -87,6 +87,7 @@ bench: install
 	$(PY) bench/tally.py
 	$(PY) bench/uploads.py
 	$(PY) bench/lending_search.py
+	$(PY) bench/speech.py
 
 # The load benchmark of the web pages (bench/web.py): locust comes from the `bench` extra.
 # BENCH_WEB_ARGS passes options, e.g. BENCH_WEB_ARGS="--clients 10 --seconds 15 --db sqlite".
