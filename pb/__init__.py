@@ -18,6 +18,7 @@ from pb.i18n import (
 )
 from pb.i18n import gettext as _
 from pb.ids import BoundedIntegerConverter
+from pb.operations import init_operations
 from pb.proposals.photos import MAX_BYTES as PHOTO_MAX_BYTES
 from pb.static import init_static
 
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_static(app)
     _register_blueprints(app)
     _register_request_hooks(app)
+    init_operations(app)
     _register_error_pages(app)
     _register_template_helpers(app)
 

@@ -103,8 +103,14 @@ def load_config(overrides: dict | None = None) -> dict:
         # A sender that stopped mid-send (a killed worker) leaves its claim; after this long the
         # tick hands the delivery to another sender.
         "DELIVERY_LEASE_SECONDS": int(os.environ.get("DELIVERY_LEASE_SECONDS", 600)),
+        # Logs: one JSON object per line with the request's id in production; Flask's own
+        # lines in debug mode and the tests. LOG_REQUESTS adds a line for every request.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "plain" if debug or testing else "json"),
     }
     config.update(overrides)
+    config.setdefault(
+        "LOG_REQUESTS", env_flag("LOG_REQUESTS", default=config["LOG_FORMAT"] == "json")
+    )
     if not config["SECRET_KEY"]:
         if not (config["DEBUG"] or testing):
             raise ConfigurationError(

@@ -20,7 +20,8 @@ from pb.payouts.services import add_allocation
 from pb.timeutil import utcnow
 
 PROGRAMME_NAME = "Innbyggernes modell (demo)"
-DEMO_PASSWORD = "fellespott-demo"
+# bandit B105: the demo's published password, refused beside real users
+DEMO_PASSWORD = "fellespott-demo"  # nosec B105
 
 YOUTH_NAMES = [
     "Emma",
@@ -161,7 +162,8 @@ def seed_demo() -> bool:
     if db.session.scalar(select(User.id).where(User.is_demo.is_(False)).limit(1)) is not None:
         # Demo accounts share a published password: never add them beside real people.
         raise DemoRefused("This database has real (non-demo) users; the demo is not loaded here.")
-    rng = random.Random(2020)
+    # bandit B311: made-up demo data, not security
+    rng = random.Random(2020)  # nosec B311
     # One hash for every demo account: they share the demo password, and this keeps seeding fast.
     password_hash = hash_password(DEMO_PASSWORD)
 

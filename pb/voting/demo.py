@@ -83,7 +83,8 @@ def seed_voting_demo(groups_by_name: dict, users_by_username: dict, lead) -> Bud
     # The members joined before voting opened; their ballots fit the round, as knapsack demands.
     for membership in members:
         membership.joined_at = min(membership.joined_at, spring.voting_starts_at)
-    rng = random.Random(33)
+    # bandit B311: made-up demo data, not security
+    rng = random.Random(33)  # nosec B311
     popularity = [0.9, 0.7, 0.55, 0.6, 0.35, 0.4, 0.5, 0.3]
     for position, membership in enumerate(members[:31]):
         chosen, total = [], 0

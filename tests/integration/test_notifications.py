@@ -20,7 +20,7 @@ def test_bell_counts_unread_and_opening_the_list_marks_them_read(client, world):
     db.session.commit()
     log_in(client, world.member_a)
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'class="bell-count">1<' in home
+    assert 'class="bell-count" aria-hidden="true">1<' in home
     inbox = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Welcome to <bdi>&lt;b&gt;Group A&lt;/b&gt;</bdi>!" in inbox
     assert 'class="bell-count"' not in client.get("/").get_data(as_text=True)
