@@ -131,6 +131,22 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def empty_database_url(tmp_path):
+    """A database of its own, with no tables: for tests of the migrations themselves."""
+    if os.environ.get("TEST_DATABASE", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"fellespott_migrate_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def database_url(database, tmp_path) -> str:
     return database(tmp_path)
 

@@ -6,31 +6,14 @@ logged; and the log is append-only again afterwards. 0008 earmarks the money of 
 """
 
 import json
-import os
-import uuid
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pb.extensions import db
-from tests.conftest import _postgres_admin_url, make_test_app
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    if os.environ.get("TEST_DATABASE", "sqlite") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"fellespott_migrate_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield _postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+from tests.conftest import make_test_app
 
 
 def test_member_text_moves_out_of_the_log_and_staff_text_stays(empty_database_url):
