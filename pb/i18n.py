@@ -8,6 +8,8 @@ with Unicode's FSI…PDI; templates get versions that isolate with <bdi> (instal
 SMS texts are the one exception, because those characters are not in GSM-7.
 """
 
+import re
+
 from flask import flash, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _babel_gettext
@@ -109,6 +111,15 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return fill(_babel_ngettext(singular, plural, num), variables)
 
 
+_DIRECTION_OVERRIDES = re.compile("[\u202a-\u202e]")
+
+
+def without_direction_overrides(text):
+    """`text` (or Markup) without the embedding and override characters LRE, RLE, PDF, LRO and
+    RLO: for plain-text places where a name can't be isolated, such as a page's title."""
+    return type(text)(_DIRECTION_OVERRIDES.sub("", text))
+
+
 def gettext_in(msgid: str, language: str) -> str:
     """`msgid` in `language`, whatever the page's language (a clip's words as they are said)."""
     from flask_babel import force_locale
@@ -146,6 +157,7 @@ def install_isolating_gettext(jinja_env) -> None:
         ngettext=template_ngettext,
         gettext_in=gettext_in,
     )
+    jinja_env.filters["without_direction_overrides"] = without_direction_overrides
 
 
 def markup_with_isolated(template: str, params: dict) -> Markup:

@@ -15,7 +15,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from pb.extensions import db
-from pb.i18n import DEFAULT_LOCALE, RIGHT_TO_LEFT, fill, ngettext
+from pb.i18n import DEFAULT_LOCALE, RIGHT_TO_LEFT, fill, ngettext, without_direction_overrides
 from pb.notifications.channels import fits_one_sms, plain_sms_text
 from pb.notifications.models import Delivery, Notification
 from pb.notifications.services import kind_of, shown_params
@@ -157,7 +157,9 @@ def compose_email(delivery: Delivery) -> EmailMessage:
     message["Subject"] = subject
     message["From"] = current_app.config["MAIL_FROM"]
     # A name is one line in a header, whatever was typed into it.
-    message["To"] = formataddr((" ".join(user.display_name.split()), user.email))
+    message["To"] = formataddr(
+        (" ".join(without_direction_overrides(user.display_name).split()), user.email)
+    )
     # The same id on every try, so a mail system that sees a message twice can tell.
     # (make_msgid adds the time and a random number: a new id on every try.) The creation time
     # beside the row's id keeps two databases' ids apart.
@@ -171,7 +173,9 @@ def compose_email(delivery: Delivery) -> EmailMessage:
 
 
 def _subject_from(text: str, limit: int = 78) -> str:
-    text = " ".join(text.split())
+    # A header is plain text, where a name can't be isolated: a right-to-left override in it
+    # would turn the rest of the subject around, so overrides are dropped.
+    text = " ".join(without_direction_overrides(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

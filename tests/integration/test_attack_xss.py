@@ -1,0 +1,209 @@
+"""A corpus of markup, script, template and direction payloads goes into what people write: a
+proposal's title and text, comments, a display name, a shared thing's name and description.
+The pages, the htmx partial, the email and the SMS that show them must contain no live markup:
+no script of ours other than the app's own files, no event handler, no javascript: link, no
+element the payload made, no evaluated template, and a name with a right-to-left override kept
+inside its own isolated element."""
+
+from html.parser import HTMLParser
+
+from sqlalchemy import update
+
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.proposals import services as proposals
+from tests.factories import log_in
+from tests.lending_helpers import book, make_item
+from tests.notification_helpers import (
+    body_of,
+    give_contact,
+    keeper_with_email,
+    mails,
+    texts,
+    tick,
+)
+from tests.proposals_factories import make_proposal, make_round, urls
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<body onload=alert(1)>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    '<a href="javascript:alert(1)">klikk</a>',
+    "<a href=JaVaScRiPt:alert(1)>x</a>",
+    '"><script>alert(1)</script>',
+    "'><img src=x onerror=alert(1)>",
+    '" onmouseover="alert(1)',
+    "' onfocus='alert(1)' autofocus='",
+    "</textarea><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    "<style>body{display:none}</style>",
+    '<object data="javascript:alert(1)">',
+    '<embed src="javascript:alert(1)">',
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+    '<input autofocus onfocus="alert(1)">',
+    '<details open ontoggle="alert(1)">',
+    '<math><mtext><table><mglyph><style><img src=x onerror="alert(1)">',
+    '<div hx-get="/logout" hx-trigger="load">',
+    "<meta http-equiv=refresh content=0;url=javascript:alert(1)>",
+    "{{7*7}}",
+    "{% raw %}{{ config }}{% endraw %}",
+    "${7*7}",
+    "%(x)s",
+    "%s %d %(title)s",
+    "{0.__class__}",
+    "Anna\u202ekcilc\u202c",
+    "\u202egnp.exe",
+    "<!--",
+    "]]><script>alert(1)</script>",
+]
+
+LIVE_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href"}
+
+
+class LiveMarkup(HTMLParser):
+    """Everything in a page that could run or load something the app did not put there."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.isolated_depth = 0  # inside <bdi> or an element with dir="auto"
+        self.stack: list[bool] = []
+        self.loose_overrides: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}>")
+            if name in LIVE_URL_ATTRIBUTES and (value or "").strip().lower().startswith(
+                ("javascript:", "//evil")
+            ):
+                self.found.append(f"<{tag} {name}={value}>")
+            if name.startswith("hx-") and "logout" in (value or ""):
+                self.found.append(f"<{tag} {name}={value}>")
+        if tag == "script" and not (attributes.get("src") or "").startswith("/static/"):
+            self.found.append(f"<script src={attributes.get('src')}>")
+        payload_made = tag in ("iframe", "object", "embed", "style", "math") or (
+            tag == "meta" and "http-equiv" in attributes
+        )
+        if payload_made:
+            self.found.append(f"<{tag}>")
+        if tag == "img" and attributes.get("src") == "x":
+            self.found.append("<img src=x>")
+        isolates = tag == "bdi" or attributes.get("dir") == "auto"
+        if tag not in ("br", "img", "input", "meta", "link", "hr", "source", "use", "rect"):
+            self.stack.append(isolates)
+            self.isolated_depth += isolates
+
+    def handle_endtag(self, tag):
+        if self.stack and tag not in ("br", "img", "input", "meta", "link", "hr"):
+            self.isolated_depth -= self.stack.pop()
+
+    def handle_data(self, data):
+        if "\u202e" in data and not self.isolated_depth and not _isolated_in_text(data):
+            self.loose_overrides.append(data.strip()[:40])
+
+
+def _isolated_in_text(data: str) -> bool:
+    """Every override inside Unicode's own isolates (FSI, LRI or RLI … PDI), as plain-text
+    places such as a sentence in an email use them."""
+    depth = 0
+    for character in data:
+        if character in "\u2066\u2067\u2068":
+            depth += 1
+        elif character == "\u2069":
+            depth = max(0, depth - 1)
+        elif character == "\u202e" and not depth:
+            return False
+    return True
+
+
+def live_markup(html: str) -> tuple[list[str], list[str]]:
+    parser = LiveMarkup()
+    parser.feed(html)
+    return parser.found, parser.loose_overrides
+
+
+def assert_inert(html: str, where: str) -> None:
+    found, loose = live_markup(html)
+    assert found == [], f"live markup on {where}: {found}"
+    assert loose == [], f"a right-to-left override outside an isolate on {where}: {loose}"
+    assert "{{7*7}}" in html and "%(x)s" in html, f"a template was evaluated on {where}"
+
+
+def test_payloads_stay_text_on_pages_partials_email_and_sms(app, client, world):
+    writer = world.member_a
+    db.session.execute(
+        update(User).where(User.id == writer.id).values(display_name="Anna\u202ekcilc\u202c")
+    )
+    proposal = make_proposal(
+        make_round(world),
+        writer,
+        title="<script>alert(1)</script> {{7*7}} %(x)s",
+        description="\n".join(PAYLOADS),
+    )
+    for payload in PAYLOADS:
+        proposals.add_comment(proposal, author=world.peer_a, body=payload)
+    db.session.commit()
+
+    keeper = keeper_with_email(world)
+    give_contact(keeper, email_address="keeper@example.org", phone="+4791234567")
+    item = make_item(
+        world.group_a,
+        world.staff_a,
+        keeper,
+        name='<img src=x onerror=alert(1)> {{7*7}} %(x)s "\u202egnp.exe',
+        description="\n".join(PAYLOADS),
+    )
+    book(item, writer, 3)
+    db.session.commit()
+    tick(app)  # sends what is due: the keeper's email and SMS about the request
+
+    log_in(client, writer)
+    pages = {
+        "proposal": urls(proposal)["page"],
+        "round": f"/groups/{world.group_a.id}/rounds/{proposal.round_id}",
+        "item": f"/groups/{world.group_a.id}/items/{item.id}",
+        "items": f"/groups/{world.group_a.id}/items",
+        "members": f"/groups/{world.group_a.id}/members",
+    }
+    for name, path in pages.items():
+        for language in ("nb", "ar"):
+            response = client.get(path, headers={"Accept-Language": language})
+            assert response.status_code == 200, (name, response.status_code)
+            html = response.get_data(as_text=True)
+            found, loose = live_markup(html)
+            assert found == [] and loose == [], (name, language, found, loose)
+    proposal_page = client.get(pages["proposal"]).get_data(as_text=True)
+    assert_inert(proposal_page, "the proposal page")
+    partial = client.get(urls(proposal)["comments"], headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert_inert(partial.get_data(as_text=True), "the comments partial")
+    assert proposal_page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+
+    keeper_client = client.application.test_client()
+    log_in(keeper_client, keeper)
+    inbox = keeper_client.get("/notifications").get_data(as_text=True)
+    found, loose = live_markup(inbox)
+    assert found == [] and loose == [], ("inbox", found, loose)
+
+    sent = mails(app)
+    assert sent, "the keeper was told by email"
+    for message in sent:
+        html = body_of(message, "html")
+        found, loose = live_markup(html)
+        assert found == [] and loose == [], ("email", found, loose)
+        assert "&lt;img src=x" in html or "gnp.exe" in html
+    messages = texts(app)
+    assert messages, "the keeper was told by SMS"
+    for _phone, text in messages:
+        # Plain text, as typed: nothing escaped for HTML, nothing evaluated.
+        assert "<img src=x" in text and "&lt;" not in text
+    print(
+        f"{len(PAYLOADS)} payloads in 6 kinds of field; {len(pages) * 2 + 3} pages and partials,"
+        f" {len(sent)} emails, {len(messages)} SMS"
+    )
