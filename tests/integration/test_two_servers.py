@@ -7,6 +7,7 @@ Each server is a real gunicorn on its own port, started here; the tests talk to 
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -45,7 +46,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict, log: Path):
+    """A gunicorn of 2 workers on a free port. With `own_group`, gunicorn and its workers are a
+    process group of their own, which crash() kills at once, as a power cut would."""
+
+    def __init__(self, env: dict, log: Path, *, own_group: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -65,6 +69,7 @@ class Server:
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                start_new_session=own_group,
             )
 
     def wait_ready(self) -> None:
@@ -79,6 +84,10 @@ class Server:
                 time.sleep(0.2)
         raise AssertionError(f"gunicorn did not answer:\n{self.log.read_text()}")
 
+    def crash(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -87,9 +96,9 @@ class Server:
             self.process.kill()
 
 
-@pytest.fixture
-def servers(app, database_url, redis_url, tmp_path):
-    prefix = f"fellespott-test-{uuid.uuid4().hex}"
+def server_env(app, database_url: str, **extra) -> dict:
+    """The environment of a test's gunicorn: this test's database, fast password hashing, the
+    test's outbox, and nothing of the developer's own settings."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -97,14 +106,26 @@ def servers(app, database_url, redis_url, tmp_path):
     }
     env.update(
         DATABASE_URL=database_url,
-        SECRET_KEY="two-servers-one-secret-" + uuid.uuid4().hex,
+        SECRET_KEY="test-servers-" + uuid.uuid4().hex,
         SESSION_COOKIE_SECURE="0",
-        RATELIMIT_STORAGE_URI=redis_url,
-        RATELIMIT_KEY_PREFIX=prefix,
-        LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
         ARGON2_TIME_COST="1",
         ARGON2_MEMORY_COST="1024",
         OUTBOX_FOLDER=app.config["OUTBOX_FOLDER"],
+        LOG_REQUESTS="0",
+        **extra,
+    )
+    return env
+
+
+@pytest.fixture
+def servers(app, database_url, redis_url, tmp_path):
+    prefix = f"fellespott-test-{uuid.uuid4().hex}"
+    env = server_env(
+        app,
+        database_url,
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=prefix,
+        LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
     )
     both = [Server(env, tmp_path / f"server-{n}.log") for n in (1, 2)]
     try:
