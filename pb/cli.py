@@ -14,6 +14,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(totp_command)
     app.cli.add_command(create_programme_command)
     app.cli.add_command(check_ledger_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(run_schedules_command)
     app.cli.add_command(tick_command)
     app.cli.add_command(worker_command)
@@ -141,6 +143,36 @@ def reset_code_command(username: str) -> None:
         raise click.ClickException(f"There is no active user {username}.")
     code = issue_reset_code(user, actor=None)
     click.echo(f"Reset code for {user.username}: {code} (valid for a day, once). Use it at /reset.")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def backup_command(file: str) -> None:
+    """Write every table and uploaded file to FILE (a .tar.gz with checksums; pb/backup.py)."""
+    from pathlib import Path
+
+    from pb.backup import backup
+
+    manifest = backup(Path(file))
+    rows = sum(manifest["rows"].values())
+    files = sum(1 for name in manifest["sha256"] if name.startswith("uploads/"))
+    click.echo(f"Backed up {rows} rows in {len(manifest['rows'])} tables and {files} files.")
+    click.echo(f"Checksum: {manifest['checksum']}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file: str) -> None:
+    """Restore FILE, a backup, into this empty database and upload folder."""
+    from pathlib import Path
+
+    from pb.backup import BackupError, restore
+
+    try:
+        manifest = restore(Path(file))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {sum(manifest['rows'].values())} rows, revision {manifest['revision']}.")
 
 
 @click.command("check-ledger")
