@@ -6,6 +6,7 @@ the migrated file, PostgreSQL by TRUNCATE (which the audit log's append-only tri
 since they guard rows, not the table).
 """
 
+import contextlib
 import contextvars
 import os
 import re
@@ -136,14 +137,31 @@ def empty_database_url(tmp_path):
     if os.environ.get("TEST_DATABASE", "sqlite") == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
         return
+    with throwaway_postgres_database("migrate") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def throwaway_postgres_database(purpose: str):
+    """An empty PostgreSQL database, dropped afterwards; fails under CI when PostgreSQL can't be
+    reached, and skips with the reason outside it."""
     admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"fellespott_migrate_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to connect means the same thing here
+        if in_ci():
+            pytest.fail(f"CI requires PostgreSQL: {error}")
+        pytest.skip(f"PostgreSQL is not reachable: {error}")
+    name = f"fellespott_{purpose}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield _postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield _postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from pb.backup import table_rows
 from pb.extensions import db
-from tests.conftest import _postgres_admin_url, in_ci, make_test_app
+from tests.conftest import make_test_app, throwaway_postgres_database
 
 
 def snapshot(app) -> tuple[dict, dict]:
@@ -45,21 +45,8 @@ def seeded(app, tmp_path):
 @pytest.fixture
 def postgres_database():
     """An empty PostgreSQL database of its own, for restoring into from SQLite."""
-    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure to connect means the same here
-        if in_ci():
-            pytest.fail(f"CI requires PostgreSQL: {error}")
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    name = f"fellespott_restore_{os.urandom(5).hex()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield _postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres_database("restore") as url:
+        yield url
 
 
 def test_a_backup_restores_every_row_and_file(seeded, empty_database_url, tmp_path):
