@@ -40,6 +40,13 @@ def tab_to(page, selector: str, limit: int = 120) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
+def enter_on(page, selector: str, then: str) -> None:
+    """Tab to `selector`, press Enter, and wait for the page whose URL ends as `then` says."""
+    tab_to(page, selector)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(then))
+
+
 def type_into(page, selector: str, text: str) -> None:
     tab_to(page, selector)
     page.keyboard.type(text)
@@ -61,33 +68,23 @@ def test_join_propose_vote_and_book_with_the_keyboard_only(browser, live_server,
     type_into(page, "#display_name", "Tastatur")
     type_into(page, "#username", "tastatur")
     type_into(page, "#password", "only the keys here")
-    tab_to(page, "form.stack button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(rf"/groups/{world.group_a.id}$"))
+    enter_on(page, "form.stack button[type=submit]", rf"/groups/{world.group_a.id}$")
 
     # Propose in the round that takes ideas.
     page.goto(f"{group}/rounds/{ideas.id}")
-    tab_to(page, "a[href$='/proposals/new']")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/proposals/new$"))
+    enter_on(page, "a[href$='/proposals/new']", r"/proposals/new$")
     type_into(page, "#title", "Ny ball")
     type_into(page, "#description", "En fotball til gruppa.")
     type_into(page, "#estimated_cost", "300")
-    tab_to(page, "form.stack button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/proposals/\d+$"))
+    enter_on(page, "form.stack button[type=submit]", r"/proposals/\d+$")
     assert "Ny ball" in page.locator("h1").inner_text()
 
     # Log out with the keyboard, and in as a member on the voter roll.
-    tab_to(page, "header form[action='/logout'] button")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/$"))
+    enter_on(page, "header form[action='/logout'] button", r"/$")
     page.goto(f"{live_server}/login")
     type_into(page, "#username", world.member_a.username)
     type_into(page, "#password", PASSWORD)
-    tab_to(page, "form.stack button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/$"))
+    enter_on(page, "form.stack button[type=submit]", r"/$")
 
     # Vote: Space ticks a proposal, Enter sends the ballot.
     page.goto(f"{group}/rounds/{voting.id}/ballot")
@@ -110,9 +107,7 @@ def test_join_propose_vote_and_book_with_the_keyboard_only(browser, live_server,
     type_into(page, "#start", typed)
     type_into(page, "#end", typed)
     assert page.locator("#start").input_value() == day.isoformat()
-    tab_to(page, "form[action$='/book'] button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/bookings/\d+$"))
+    enter_on(page, "form[action$='/book'] button[type=submit]", r"/bookings/\d+$")
     assert page.locator("[data-booking-status=requested]").count() == 1
     screenshot(page, "keyboard-booked")
     context.close()
