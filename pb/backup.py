@@ -218,9 +218,9 @@ def _move_sequences_past_restored_ids() -> None:
                 {"table": f'"{table.name}"', "column": column.name},
             ).scalar()
             if sequence:
-                # bandit B608: the names are the app's own tables and columns, from its models
+                # The names are the app's own tables and columns, from its models.
                 statement = (
-                    f'SELECT setval(:sequence, COALESCE((SELECT MAX("{column.name}") '  # nosec B608
+                    f'SELECT setval(:sequence, COALESCE((SELECT MAX("{column.name}") '
                     f'FROM "{table.name}"), 0) + 1, false)'
                 )
                 db.session.execute(text(statement), {"sequence": sequence})
