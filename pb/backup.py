@@ -218,9 +218,7 @@ def _move_sequences_past_restored_ids() -> None:
                 {"table": f'"{table.name}"', "column": column.name},
             ).scalar()
             if sequence:
-                # The names are the app's own tables and columns, from its models.
-                statement = (
-                    f'SELECT setval(:sequence, COALESCE((SELECT MAX("{column.name}") '
-                    f'FROM "{table.name}"), 0) + 1, false)'
+                largest = select(func.max(column)).scalar_subquery()
+                db.session.execute(
+                    select(func.setval(sequence, func.coalesce(largest, 0) + 1, False))
                 )
-                db.session.execute(text(statement), {"sequence": sequence})
