@@ -12,6 +12,12 @@ from pb.money import AmountError, format_kroner_number, parse_kroner
 from pb.phones import normalise_phone
 
 
+def errors_text(field) -> str:
+    """A field's error messages as one sentence for a flash. The messages are lazy strings, which
+    str.join alone refused (a 500 on an empty message form)."""
+    return " ".join(str(error) for error in field.errors)
+
+
 def required():
     return DataRequired(message=_l("Please fill in this field."))
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from pb.audit.services import record
 from pb.extensions import db, limiter
+from pb.forms import errors_text
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership
 from pb.i18n import gettext as _
@@ -96,7 +97,7 @@ def lending_settings(group_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
     else:
-        flash(" ".join(form.lending_limit.errors), "error")
+        flash(errors_text(form.lending_limit), "error")
     return see_other(".items_page", group_id=group_id)
 
 
@@ -577,7 +578,7 @@ def send_message(group_id: int, item_id: int, booking_id: int):
         except LendingError as error:
             flash(error.message, "error")
     else:
-        flash(" ".join(form.text.errors) or _("Write a message first."), "error")
+        flash(errors_text(form.text) or _("Write a message first."), "error")
     if htmx_request.htmx:
         context = _booking_context(access, item, booking)
         return render_template("lending/_messages.html", **context)

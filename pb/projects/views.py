@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.forms import errors_text
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership, Programme
 from pb.i18n import gettext as _
@@ -411,7 +412,7 @@ def decline_story(group_id: int, story_id: int):
             lambda: services.decline_story(story, actor=current_user, reason=form.reason.data),
         )
     else:
-        flash(" ".join(form.reason.errors) or _("Please reload the page and try again."), "error")
+        flash(errors_text(form.reason) or _("Please reload the page and try again."), "error")
     return see_other(".story_page", group_id=group_id, story_id=story_id)
 
 
