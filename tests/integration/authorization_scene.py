@@ -15,6 +15,7 @@ from pb.proposals import services as proposals
 from pb.surveys import services as surveys
 from tests.factories import add_to_group, log_in, make_user
 from tests.integration.test_payouts_pipeline import add_staff, conditional, family, fund
+from tests.integration.test_projects import log, make_project
 from tests.integration.voting_helpers import voting_round
 from tests.lending_helpers import book, make_item
 
@@ -58,33 +59,8 @@ def build_scene(app, world) -> Scene:
     invite = groups.create_invite(group, actor=world.staff_a)
     item = make_item(group, world.staff_a, world.peer_a)
     booking = book(item, world.member_a, 3)
-    project = projects.create_project(
-        group,
-        actor=world.staff_a,
-        leader_ids=[world.peer_a.id],
-        payout_ids=[],
-        title="Ung-til-ung",
-        goal="Sammen",
-        result_goals="",
-        effect_goals="",
-        status="running",
-        starts_on=local_today() - timedelta(days=30),
-        ends_on=None,
-    )
-    activity = projects.log_activity(
-        project,
-        actor=world.peer_a,
-        happened_on=local_today() - timedelta(days=1),
-        kind="meal",
-        place="Klubben",
-        adults=2,
-        youth=5,
-        children=0,
-        volunteer_minutes=60,
-        cost_ore=0,
-        payout_id=None,
-        note="",
-    )
+    project = make_project(world, title="Ung-til-ung")
+    activity = log(project, world)
     story = projects.submit_story(
         group,
         actor=world.member_a,

@@ -207,3 +207,63 @@ def test_payloads_stay_text_on_pages_partials_email_and_sms(app, client, world):
         f"{len(PAYLOADS)} payloads in 6 kinds of field; {len(pages) * 2 + 3} pages and partials,"
         f" {len(sent)} emails, {len(messages)} SMS"
     )
+
+
+def test_payloads_stay_text_in_stories_households_payouts_messages_and_projects(app, client, world):
+    from pb.lending import services as lending
+    from pb.projects import services as projects
+    from tests.integration.test_payouts_pipeline import conditional, family, fund
+    from tests.integration.test_projects import log, make_project
+
+    short = '"><svg onload=alert(1)> {{7*7}} %(x)s \u202egnp.exe'
+    text = "\n".join(PAYLOADS)
+    fund(world.group_a, world.lead)
+    household = family(world.group_a, world.staff_a, world.member_a, label=short[:60])
+    payout = conditional(world.group_a, world.staff_a, household, 500, title=short)
+    item = make_item(world.group_a, world.staff_a, world.peer_a)
+    booking = book(item, world.member_a, 3)
+    for payload in PAYLOADS:
+        lending.send_message(booking, author=world.member_a, text=payload)
+    project = make_project(world, title=short, goal=text, result_goals=text, effect_goals=text)
+    activity = log(project, world, place=short[:100], note=text[:500])
+    story = projects.submit_story(
+        world.group_a,
+        actor=world.member_a,
+        title=short,
+        body=text,
+        language="nb",
+        visibility="group",
+        project_id=None,
+    )
+    db.session.commit()
+
+    group = f"/groups/{world.group_a.id}"
+    pages = {
+        world.staff_a: [
+            f"{group}/households",
+            f"{group}/payouts",
+            f"{group}/payouts/{payout.id}",
+            f"{group}/projects/{project.id}",
+            f"{group}/projects/{project.id}/activities/{activity.id}",
+            f"{group}/stories/{story.id}",
+            f"{group}/items/{item.id}/bookings/{booking.id}",
+            f"{group}/audit",
+        ],
+        world.member_a: [
+            f"{group}/items/{item.id}/bookings/{booking.id}",
+            f"{group}/payouts/{payout.id}",
+            "/notifications",
+        ],
+    }
+    checked = 0
+    for person, paths in pages.items():
+        reader = app.test_client()
+        log_in(reader, person)
+        for path in paths:
+            for language in ("nb", "ar"):
+                response = reader.get(path, headers={"Accept-Language": language})
+                assert response.status_code == 200, (path, response.status_code)
+                found, loose = live_markup(response.get_data(as_text=True))
+                assert found == [] and loose == [], (path, language, found, loose)
+                checked += 1
+    assert checked == 22
