@@ -7,7 +7,7 @@ inside its own isolated element."""
 
 from html.parser import HTMLParser
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from pb.accounts.models import User
 from pb.extensions import db
@@ -94,7 +94,9 @@ class LiveMarkup(HTMLParser):
             self.found.append(f"<{tag}>")
         if tag == "img" and attributes.get("src") == "x":
             self.found.append("<img src=x>")
-        isolates = tag == "bdi" or attributes.get("dir") == "auto"
+        # An <option> is a line of its own in the select's list: an override in it turns only
+        # its own words, as it would inside <bdi>.
+        isolates = tag in ("bdi", "option") or attributes.get("dir") == "auto"
         if tag not in ("br", "img", "input", "meta", "link", "hr", "source", "use", "rect"):
             self.stack.append(isolates)
             self.isolated_depth += isolates
@@ -267,3 +269,126 @@ def test_payloads_stay_text_in_stories_households_payouts_messages_and_projects(
                 assert found == [] and loose == [], (path, language, found, loose)
                 checked += 1
     assert checked == 22
+
+
+def form_values(payload: str) -> dict[str, str]:
+    """A value for every field name of every form: the payload for text, and a valid value for
+    numbers, dates and fixed choices, so that the forms take the payload where people write."""
+    from datetime import timedelta
+
+    import flask_wtf
+    from wtforms.fields.core import UnboundField
+
+    from pb.timeutil import local_today
+
+    soon = (local_today() + timedelta(days=3)).isoformat()
+    fixed = {
+        "amount": "100",
+        "cost": "100",
+        "per_child": "100",
+        "estimated_cost": "100",
+        "confirmed_cost": "100",
+        "birth_years": "2015",
+        "email": "x@example.org",
+        "phone": "",
+        "happened_on": (local_today() - timedelta(days=1)).isoformat(),
+        "buffer_days": "0",
+        "children": "0",
+        "max_loan_days": "7",
+        "points_total": "10",
+        "language": "nb",
+        "msgid": "Vote",
+        "idempotency_key": "k" * 32,
+        "password": "",
+    }
+
+    def every(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from every(sub)
+
+    values: dict[str, str] = {}
+    for form in every(flask_wtf.FlaskForm):
+        for name in dir(form):
+            field = getattr(form, name, None)
+            if not isinstance(field, UnboundField) or name in values or name == "csrf_token":
+                continue
+            kind = field.field_class.__name__
+            choices = field.kwargs.get("choices")
+            if name in fixed:
+                values[name] = fixed[name]
+            elif kind in ("StringField", "TextAreaField"):
+                values[name] = payload
+            elif kind == "DateField":
+                values[name] = soon
+            elif kind in ("IntegerField", "CostField"):
+                values[name] = "1"
+            elif isinstance(choices, list | tuple) and choices:
+                first = choices[0]
+                values[name] = str(first[0] if isinstance(first, list | tuple) else first)
+    return values
+
+
+def test_every_form_field_takes_a_payload_and_no_page_makes_it_live(app, world):
+    """Every field of every form on every POST route, sent by everyone in the group, then every
+    page read by each of them: nothing that anyone wrote is live anywhere."""
+    from sqlalchemy import String, Text, or_, select
+
+    from tests.conftest import csrf_token
+    from tests.integration.authorization_scene import build_scene, url_for_rule
+
+    payload = '"><svg onload=alert(1)>{{7*7}}%(x)s\u202e'
+    scene = build_scene(app, world)
+    data = form_values(payload)
+    insiders = ("member", "other_household", "peer", "staff", "lead")
+    ending = ("/logout", "/account/sessions/end-all", "/account/sessions/<int:session_id>/end")
+    posted = 0
+    for role in insiders:
+        client = scene.clients[role]
+        token = csrf_token(client, "/")
+        for rule in app.url_map.iter_rules():
+            if "POST" not in rule.methods or rule.rule in ending or "delete" in rule.rule:
+                continue
+            client.post(url_for_rule(app, rule, scene.ids), data={**data, "csrf_token": token})
+            posted += 1
+
+    stored = 0
+    db.session.expire_all()
+    for table in db.metadata.sorted_tables:
+        texts = [c for c in table.columns if isinstance(c.type, String | Text)]
+        if texts:
+            stored += db.session.scalar(
+                select(func.count())
+                .select_from(table)
+                .where(or_(*(c.contains("onload=alert") for c in texts)))
+            )
+    assert stored >= 20, f"the payload reached only {stored} rows"
+
+    pages = 0
+    problems = {}
+    for role in insiders:
+        client = scene.clients[role]
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint in ("static", "speech.audio"):
+                continue
+            for language in ("nb", "ar"):
+                response = client.get(
+                    url_for_rule(app, rule, scene.ids), headers={"Accept-Language": language}
+                )
+                if response.mimetype != "text/html":
+                    continue
+                html = response.get_data(as_text=True)
+                found, loose = live_markup(html)
+                if found or loose:
+                    problems[rule.rule] = (role, found, _contexts(html))
+                pages += 1
+    assert problems == {}
+    for message in mails(app):
+        found, loose = live_markup(body_of(message, "html"))
+        assert found == [] and loose == [], ("email", message["Subject"], found, loose)
+    print(f"{posted} posts of every form field, {stored} rows took the payload, {pages} pages read")
+
+
+def _contexts(html: str) -> list[str]:
+    """Where an override stands loose: the markup just before it, to find the template."""
+    return [html[max(0, i - 120) : i] for i, c in enumerate(html) if c == "\u202e"][:12]
