@@ -386,13 +386,23 @@ class Recorded:
 def recorded(group_id: int, period: Period, visibilities=None) -> Recorded:
     from pb.projects.services import published_stories
 
-    done = activities([group_id], period).total
+    return recorded_from(
+        activities([group_id], period),
+        participation([group_id], period),
+        published_stories([group_id], visibilities, period.start, period.end),
+    )
+
+
+def recorded_from(activities_section, participation_section, stories) -> Recorded:
+    """What a group recorded, from its report's own sections: a group's report has them
+    already, and working them out again doubled its statements."""
+    done = activities_section.total
     return Recorded(
         activities=done.activities,
         heads=done.heads,
         volunteer_minutes=done.volunteer_minutes,
-        took_part=participation([group_id], period).any,
-        stories=len(published_stories([group_id], visibilities, period.start, period.end)),
+        took_part=participation_section.any,
+        stories=len(stories),
     )
 
 

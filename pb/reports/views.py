@@ -35,18 +35,24 @@ def _sections(group_ids: list[int], period, visibilities) -> dict:
     # programme's readers only those for the programme.
     consents = ("programme", "public") if visibilities else ("group", "programme", "public")
     shown = projects.shared_photos(group_ids, consents, period.start, period.end)
+    participation = services.participation(group_ids, period)
+    stories = projects.published_stories(group_ids, visibilities, period.start, period.end)
+    letters = services.allocations(group_ids, period)
+    recorded = {}
+    for group_id in {letter.pot.group_id for letter in letters}:
+        if group_ids == [group_id]:  # a group's own report: its sections are what it recorded
+            recorded[group_id] = services.recorded_from(activities, participation, stories)
+        else:
+            recorded[group_id] = services.recorded(group_id, period, visibilities)
     return {
         "money": services.money(group_ids, period),
-        "participation": services.participation(group_ids, period),
+        "participation": participation,
         "activities": activities,
         "heads_chart": services.heads_chart(activities.months),
         "survey_results": surveys.closed_waves(group_ids, period.start, period.end),
-        "stories": projects.published_stories(group_ids, visibilities, period.start, period.end),
-        "allocations": (letters := services.allocations(group_ids, period)),
-        "recorded": {
-            group_id: services.recorded(group_id, period, visibilities)
-            for group_id in {letter.pot.group_id for letter in letters}
-        },
+        "stories": stories,
+        "allocations": letters,
+        "recorded": recorded,
         "photos": [photo for photo in shown if photo_visible(photo, current_user)],
     }
 
