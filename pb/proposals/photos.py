@@ -48,8 +48,11 @@ class PreparedPhoto:
 def _encode(image: Image.Image, side: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    # Without exif= or icc_profile= the JPEG gets no EXIF, and without what the upload carried
+    # in `info` no comment either: Pillow writes a source's comment segment into the copy,
+    # which let a polyglot's HTML (or any text a camera put there) through.
+    copy.info = {}
     out = io.BytesIO()
-    # A fresh JPEG with no exif= or icc_profile= argument carries no metadata at all.
     copy.save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue()
 

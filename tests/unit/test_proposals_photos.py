@@ -76,6 +76,21 @@ def test_other_formats_and_disguised_files_are_refused(content, code):
     assert error.value.code == code
 
 
+def test_a_polyglot_keeps_only_its_picture():
+    """A JPEG that is also an HTML page and a ZIP (a payload after the image's end, and in a
+    comment segment) comes out as a new JPEG with none of the other file in it."""
+    jpeg = encoded(Image.new("RGB", (50, 50), "blue"), "JPEG").getvalue()
+    html = b"<html><script>alert(document.cookie)</script></html>"
+    zipped = b"PK\x03\x04" + b"\x00" * 26 + html
+    comment = b"\xff\xfe" + (len(html) + 2).to_bytes(2, "big") + html
+    polyglot = jpeg[:2] + comment + jpeg[2:] + html + zipped
+    photo = prepare_photo(io.BytesIO(polyglot))
+    for part in (photo.full, photo.thumbnail, photo.medium):
+        assert b"<script>" not in part and b"PK\x03\x04" not in part
+    with Image.open(io.BytesIO(photo.full)) as check:
+        assert check.format == "JPEG" and check.size == (50, 50)
+
+
 def test_a_truncated_jpeg_is_refused():
     data = encoded(Image.effect_noise((400, 400), 80).convert("RGB"), "JPEG").getvalue()
     with pytest.raises(PhotoError) as error:
