@@ -31,7 +31,7 @@ def healthz():
     checks = {"database": _check(lambda: db.session.execute(text("SELECT 1")).scalar_one())}
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
-        checks["redis"] = _check(lambda: _redis_ping(redis_url))
+        checks["redis"] = _check(_redis_ping)
     healthy = all(state == "ok" for state in checks.values())
     body = {"status": "ok" if healthy else "failing", **checks}
     response = jsonify(body)
@@ -50,10 +50,10 @@ def _check(probe) -> str:
     return "ok"
 
 
-def _redis_ping(url: str) -> None:
-    import redis
+def _redis_ping() -> None:
+    from pb.notifications.jobs import connection
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    client = connection()
     try:
         client.ping()
     finally:

@@ -217,7 +217,6 @@ def withdraw(clip: VoiceClip, actor) -> None:
 
 
 def _decide(clip: VoiceClip, actor, state: str) -> None:
-    forget_clips_in_use()
     clip.state = state
     clip.decided_by_id = actor.id
     clip.decided_at = utcnow()
@@ -344,8 +343,6 @@ def waiting() -> list[VoiceClip]:
     )
 
 
-def in_use(language: str | None = None) -> list[VoiceClip]:
+def in_use() -> list[VoiceClip]:
     query = select(VoiceClip).where(VoiceClip.state == "approved")
-    if language:
-        query = query.where(VoiceClip.language == language)
     return list(db.session.scalars(query.order_by(VoiceClip.language, VoiceClip.msgid)))

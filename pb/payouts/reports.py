@@ -322,16 +322,13 @@ def _stacked(
     return chart
 
 
-def charts(pot: Pot) -> dict:
-    return by_ledger(pot, "charts", _charts)
-
-
 def cached_balances(pot: Pot):
     """The pot's balances for pages that show them; the checks on money read `balances`."""
     return by_ledger(pot, "balances", balances)
 
 
-def _charts(pot: Pot) -> dict:
+def charts(pot: Pot) -> dict:
+    """The pot's charts as shapes; the pot page keeps them rendered (payouts.views)."""
     by_kind: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_category: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     kind_payouts: dict[date, dict[str, set]] = defaultdict(lambda: defaultdict(set))

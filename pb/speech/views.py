@@ -55,7 +55,7 @@ def audio():
         path = engine.audio_path(pieces[piece], language)
     except engine.SpeechUnavailable:
         abort(503)
-    response = send_file(path, mimetype="audio/mpeg", conditional=True, max_age=3600)
+    response = send_file(path, mimetype="audio/mpeg", conditional=True)
     # The words may be this person's own or their group's: no shared cache keeps them.
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Speech-Pieces"] = str(len(pieces))
