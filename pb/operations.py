@@ -100,6 +100,8 @@ def init_operations(app: Flask, stream=None) -> None:
 
     @app.before_request
     def give_the_request_an_id():
+        if "request_id" in g:
+            return  # a page rendered inside this request (pb/speech/parts.py) is part of it
         offered = request.headers.get("X-Request-ID", "")
         g.request_id = offered if _SENSIBLE_ID.fullmatch(offered) else uuid.uuid4().hex
         g.request_started = time.perf_counter()

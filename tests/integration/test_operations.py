@@ -72,3 +72,13 @@ def test_every_log_line_is_json_with_the_request_id(json_logs, redis_url):
     # Outside a request a line still parses, with no id.
     app.logger.log(logging.WARNING, "a scheduled job")
     assert lines(stream)[-1]["request_id"] is None
+
+
+def test_a_page_read_aloud_keeps_the_request_id_of_the_request_that_asked(client, app, tmp_path):
+    app.config["SPEECH_CACHE_FOLDER"] = str(tmp_path / "speech")
+    response = client.get(
+        "/listen?page=/login&part=page",
+        headers={"X-Request-ID": "proxy-listen-0001", "Accept-Language": "nb"},
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "proxy-listen-0001"
