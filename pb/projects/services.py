@@ -390,7 +390,9 @@ def published_stories(group_ids: list[int], visibilities=None, start=None, end=N
     query = query.order_by(Story.published_at.desc(), Story.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return list(db.session.scalars(query))
+    # The translations in the same statement: the pages that list stories are main pages.
+    query = query.options(joinedload(Story.translations))
+    return list(db.session.scalars(query).unique())
 
 
 def translation_for(story: Story, locale: str) -> StoryTranslation | None:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import format_date
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import case, func, literal, or_, select, union
+from sqlalchemy.orm import contains_eager, lazyload
 
 from pb.extensions import db
-from pb.groups.models import Group
+from pb.groups.models import Group, Membership
 from pb.lending.models import Booking, Item
 from pb.payouts.models import (
     PAYOUT_KINDS,
@@ -86,19 +87,23 @@ def money_years(period: Period) -> list[int]:
 
 
 def money(group_ids: list[int], period: Period) -> list[MoneySection]:
-    """What was paid in each calendar year the period touches, per payout type and category."""
-    return [money_in_year(group_ids, year) for year in money_years(period)]
-
-
-def money_in_year(group_ids: list[int], year: int) -> MoneySection:
-    """A cell of fewer than SMALL_COUNT individual payouts is hidden, and more cells of its
-    column while the hidden ones together describe fewer than SMALL_COUNT payouts (the type's
-    total is shown). A type's total that describes fewer than SMALL_COUNT payouts is hidden, and
-    the grand total too unless the hidden types together describe SMALL_COUNT payouts or more."""
-    whole_year = Period(date(year, 1, 1), date(year, 12, 31))
+    """What was paid in each calendar year the period touches, per payout type and category:
+    one query for all the years, each payout's sum put in the year it was paid."""
+    years = money_years(period)
+    whole = Period(date(years[0], 1, 1), date(years[-1], 12, 31))
+    # The year of a payment, from the UTC midnights the report's periods use, the same way on
+    # SQLite and PostgreSQL (extract() would follow PostgreSQL's session time zone).
+    later_years = [
+        (LedgerTransaction.created_at < Period(date(y, 1, 1), date(y, 12, 31)).until, y)
+        for y in years[:-1]
+    ]
+    year_paid = (case(*later_years, else_=years[-1]) if later_years else literal(years[-1])).label(
+        "year_paid"
+    )
     pots = select(Pot.id).where(Pot.group_id.in_(group_ids))
-    per_payout = db.session.execute(
+    rows = db.session.execute(
         select(
+            year_paid,
             PayoutRequest.id,
             PayoutRequest.kind,
             PayoutRequest.category,
@@ -114,11 +119,28 @@ def money_in_year(group_ids: list[int], year: int) -> MoneySection:
             LedgerTransaction.pot_id.in_(pots),
             PayoutRequest.group_id.in_(group_ids),
             LedgerEntry.account == "paid",
-            LedgerTransaction.created_at >= whole_year.since,
-            LedgerTransaction.created_at < whole_year.until,
+            LedgerTransaction.created_at >= whole.since,
+            LedgerTransaction.created_at < whole.until,
         )
-        .group_by(PayoutRequest.id, PayoutRequest.kind, PayoutRequest.category)
+        .group_by(year_paid, PayoutRequest.id, PayoutRequest.kind, PayoutRequest.category)
     ).all()
+    per_year: dict[int, list[tuple]] = {year: [] for year in years}
+    for year, *payout in rows:
+        per_year[int(year)].append(payout)
+    return [money_section(year, per_year[year]) for year in years]
+
+
+def money_in_year(group_ids: list[int], year: int) -> MoneySection:
+    return money(group_ids, Period(date(year, 1, 1), date(year, 12, 31)))[0]
+
+
+def money_section(year: int, per_payout: list[tuple]) -> MoneySection:
+    """One year's table from each payout's (id, kind, category, amount paid).
+
+    A cell of fewer than SMALL_COUNT individual payouts is hidden, and more cells of its
+    column while the hidden ones together describe fewer than SMALL_COUNT payouts (the type's
+    total is shown). A type's total that describes fewer than SMALL_COUNT payouts is hidden, and
+    the grand total too unless the hidden types together describe SMALL_COUNT payouts or more."""
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     kinds: dict[str, list[int]] = {kind: [0, 0] for kind in PAYOUT_KINDS}
     for _payout_id, kind, category, amount in per_payout:
@@ -208,23 +230,22 @@ def participation(group_ids: list[int], period: Period) -> Participation:
         )
     )
 
-    def count(query) -> int:
-        return int(db.session.scalar(select(func.count(func.distinct(query.c.user_id)))))
+    def people(query):
+        query = query.subquery()
+        return select(func.count(func.distinct(query.c.user_id))).scalar_subquery()
 
-    from pb.groups.models import Membership
-
-    members = db.session.scalar(
-        select(func.count(func.distinct(Membership.user_id))).where(
-            Membership.group_id.in_(group_ids)
+    members = select(Membership.user_id.label("user_id")).where(Membership.group_id.in_(group_ids))
+    # The five counts in one statement: each is its own subquery.
+    counts = db.session.execute(
+        select(
+            people(members),
+            people(proposers),
+            people(voters),
+            people(borrowers),
+            people(union(proposers, voters, borrowers)),
         )
-    )
-    return Participation(
-        members=int(members or 0),
-        proposed=count(proposers.subquery()),
-        voted=count(voters.subquery()),
-        borrowed=count(borrowers.subquery()),
-        any=count(union(proposers, voters, borrowers).subquery()),
-    )
+    ).one()
+    return Participation(*(int(value or 0) for value in counts))
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -263,11 +284,13 @@ def activities(group_ids: list[int], period: Period) -> ActivitiesSection:
                 )
             )
             .order_by(Project.group_id, Project.title)
+            # The report shows neither leaders nor funding: not loaded unless asked for.
+            .options(lazyload(Project.leaders), lazyload(Project.funding))
         )
     )
-    totals = projects.totals([p.id for p in group_projects], period.start, period.end)
     rows = db.session.execute(
         select(
+            Activity.project_id,
             Activity.kind,
             Activity.happened_on,
             Activity.adults,
@@ -285,17 +308,21 @@ def activities(group_ids: list[int], period: Period) -> ActivitiesSection:
     ).all()
     kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     months: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for kind, day, adults, youth, children, minutes, cost in rows:
-        k = kinds[kind]
-        for index, value in enumerate((1, adults, youth, children, minutes, cost)):
-            k[index] += value
+    # Each project's sums from the same rows: every project that logged something in the
+    # period is among the group's projects above.
+    per_project: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    for project_id, kind, day, adults, youth, children, minutes, cost in rows:
+        values = (1, adults, youth, children, minutes, cost)
+        for sums in (kinds[kind], per_project[project_id]):
+            for index, value in enumerate(values):
+                sums[index] += value
         m = months[date(day.year, day.month, 1)]
         m[0] += adults
         m[1] += youth
         m[2] += children
     by_kind = {kind: projects.ProjectTotals(*values) for kind, values in sorted(kinds.items())}
     return ActivitiesSection(
-        projects=[(p, totals[p.id]) for p in group_projects],
+        projects=[(p, projects.ProjectTotals(*per_project[p.id])) for p in group_projects],
         by_kind=by_kind,
         total=_sum_totals(by_kind.values()),
         months=[(month, *values) for month, values in sorted(months.items())],
@@ -362,6 +389,7 @@ def allocations(group_ids: list[int], period: Period) -> list[Allocation]:
         db.session.scalars(
             select(Allocation)
             .join(Pot, Pot.id == Allocation.pot_id)
+            .options(contains_eager(Allocation.pot))
             .where(
                 Pot.group_id.in_(group_ids),
                 Allocation.starts_on <= period.end,

@@ -13,6 +13,7 @@ from pb.reports import csv_sections, services
 from pb.reports.forms import PeriodForm
 from pb.spreadsheet import csv_response
 from pb.surveys import results as surveys
+from pb.web import query_budget
 
 # A group's report shows all its published stories to its staff; the programme's report, read
 # by people outside the groups, only the ones their authors shared with the programme.
@@ -57,7 +58,9 @@ def _sections(group_ids: list[int], period, visibilities) -> dict:
     }
 
 
-def _render(title, scope, group_ids, visibilities, csv_endpoint, programme, **ids):
+def _render(title, scope, groups, visibilities, csv_endpoint, programme, **ids):
+    """`groups`: the report's groups, id to name."""
+    group_ids = list(groups)
     form, period = _period()
     return render_template(
         "reports/report.html",
@@ -66,7 +69,7 @@ def _render(title, scope, group_ids, visibilities, csv_endpoint, programme, **id
         scope=scope,
         form=form,
         period=period,
-        groups=services.group_names(group_ids),
+        groups=groups,
         payout_kinds=payout_forms.KIND_LABELS,
         payout_categories=payout_forms.CATEGORY_LABELS,
         kind_colours=KIND_COLOURS,
@@ -89,6 +92,7 @@ def _csv(group_ids, visibilities, section: str, name: str):
     return csv_response(rows, filename)
 
 
+@query_budget(12)
 @login_required
 def group_report(group_id: int):
     access = group_access(group_id)
@@ -96,7 +100,7 @@ def group_report(group_id: int):
     return _render(
         access.group.name,
         access,
-        [access.group.id],
+        {access.group.id: access.group.name},
         None,
         "reports.group_report_csv",
         access.group.programme_id,
@@ -118,11 +122,11 @@ def _programme(programme_id: int):
 
 @login_required
 def programme_report(programme_id: int):
-    programme, group_ids = _programme(programme_id)
+    programme, _role = programme_access(programme_id)
     return _render(
         programme.name,
         None,
-        group_ids,
+        {group.id: group.name for group in programme.groups},
         PROGRAMME_VISIBILITIES,
         "reports.programme_report_csv",
         programme_id,

@@ -20,6 +20,7 @@ from datetime import date
 
 from flask_babel import format_date, format_percent
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pb.extensions import db
 from pb.surveys.models import SurveyAnswerCount, SurveyWave
@@ -144,9 +145,9 @@ def closed_waves(group_ids: list[int], start: date, end: date) -> list[WaveResul
     if not group_ids:
         return []
     waves = db.session.scalars(
-        select(SurveyWave).where(
-            SurveyWave.group_id.in_(list(group_ids)), SurveyWave.opens_on <= end
-        )
+        select(SurveyWave)
+        .where(SurveyWave.group_id.in_(list(group_ids)), SurveyWave.opens_on <= end)
+        .options(selectinload(SurveyWave.questions))
     ).all()
     return [r for r in results_of(list(waves)) if start <= r.closed_on <= end]
 

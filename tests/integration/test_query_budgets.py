@@ -3,13 +3,19 @@ pb/web.py, written beside the view), never more than 12, and the same number for
 10 as for a group of 100 with ten times the proposals, comments, ballots, payouts and
 bookings: no page asks once per row."""
 
+from datetime import timedelta
+
 from sqlalchemy import event
 
 from pb.extensions import db
+from pb.projects import services as projects
 from pb.proposals import services as proposals
+from pb.surveys import services as surveys
+from pb.timeutil import local_today
 from pb.voting import services as voting
 from tests.factories import add_to_group, log_in, make_user
 from tests.integration.test_payouts_pipeline import conditional, family, fund
+from tests.integration.test_projects import log, make_project
 from tests.integration.voting_helpers import voting_round
 from tests.lending_helpers import book, make_item
 
@@ -18,7 +24,8 @@ MOST_FOR_ANY_PAGE = 12
 
 def build(world, size: int) -> dict:
     """A group with `size` extra members, size/2 proposals with comments and support, ballots,
-    a counted and published round, payouts and bookings, all in proportion."""
+    a counted and published round, payouts and bookings, a project's activities and survey waves,
+    all in proportion."""
     people = [add_to_group(make_user(f"m{size}-{i}"), world.group_a).user for i in range(size)]
     fund(world.group_a, world.lead)
     counted = voting_round(world, costs=[1_000] * (size // 2))
@@ -39,6 +46,30 @@ def build(world, size: int) -> dict:
     board = make_item(world.group_a, world.staff_a, world.peer_a)
     bookings = [book(board, world.member_a, 1, 1)]
     bookings += [book(board, people[i], 2 * i + 2, 2 * i + 2) for i in range(size // 5)]
+    # What the group's report reads beyond the above: a project's log, closed survey waves with
+    # answers, and a published story.
+    project = make_project(world, title=f"Prosjekt {size}")
+    for index in range(size // 5):
+        log(project, world, adults=index % 4)
+    for _wave in range(1 + size // 50):
+        wave = surveys.create_wave(
+            world.group_a,
+            actor=world.staff_a,
+            question_keys=["life_good", "belong_group"],
+            closes_on=local_today() + timedelta(days=7),
+        )
+        for person in people[:5]:
+            surveys.answer(wave, user=person, answers=dict.fromkeys(wave.question_keys, "3"))
+        surveys.close_wave(wave, actor=world.staff_a)
+    story = projects.submit_story(
+        world.group_a,
+        actor=world.member_a,
+        project_id=project.id,
+        body="Noe endret seg.",
+        language="nb",
+        visibility="group",
+    )
+    projects.publish_story(story, actor=world.peer_a)
     db.session.commit()
     return {
         "g": world.group_a.id,
@@ -74,6 +105,7 @@ def main_pages(ids: dict) -> list[tuple[str, str]]:
         ("staff", f"{g}/moderation"),
         ("staff", f"{open_round}/proposals/{ids['proposal']}"),
         ("staff", f"{g}/rounds/{ids['counted']}/results"),
+        ("staff", f"{g}/report"),
         ("peer", f"{open_round}/proposals/{ids['proposal']}"),
         ("peer", g),
         ("peer", f"{g}/moderation"),

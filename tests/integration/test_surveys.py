@@ -518,8 +518,10 @@ def _possible_values(shown: dict, total: int) -> dict[str, set[int]]:
 def test_no_hidden_cell_can_be_worked_out_from_the_shown_ones(values):
     cells = dict(zip(ANSWERS, values, strict=True))
     total = sum(cells.values())
-    if total < MIN_ANSWERS or set(values) == {1}:
-        return  # nothing is shown; or six people gave six different answers, all hidden
+    if total < MIN_ANSWERS or set(values) - {0} == {1}:
+        # Nothing is shown; or everyone gave a different answer, all hidden: each hidden cell
+        # is then 1, which says nothing about who gave which.
+        return
     shown = suppress(cells)
     assert all(shown[a] in (None, n) for a, n in cells.items())
     assert all(shown[a] is None for a, n in cells.items() if 0 < n < MIN_ANSWERS)
