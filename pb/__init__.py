@@ -1,7 +1,7 @@
 """Fellespott, the common pot: the app factory."""
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,6 +12,7 @@ from pb.i18n import (
     LANGUAGES,
     install_isolating_gettext,
     isolate_html,
+    locale_code,
     select_locale,
     text_direction,
     warn_about_unsupported_lang,
@@ -151,7 +152,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def remember_locale_and_require_second_factor():
-        g.locale = str(get_locale())
+        g.locale = locale_code()
         warn_about_unsupported_lang()
         if not current_user.is_authenticated or not current_user.must_use_two_factor:
             return None
@@ -273,7 +274,7 @@ def _register_template_helpers(app: Flask) -> None:
         this_page=this_page,
     )
     app.jinja_env.filters.update(
-        money=lambda ore: format_ore(ore, str(get_locale())),
+        money=lambda ore: format_ore(ore, locale_code()),
         date=lambda value: format_date(value, "medium") if value else "",
         datetime=lambda value: format_datetime(value, "short") if value else "",
         number=lambda value: format_decimal(value),

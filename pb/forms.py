@@ -3,11 +3,11 @@
 import re
 from datetime import date
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from pb.i18n import isolate_text
+from pb.i18n import isolate_text, locale_code
 from pb.money import AmountError, format_kroner_number, parse_kroner
 from pb.phones import normalise_phone
 
@@ -97,7 +97,7 @@ AMOUNT_MESSAGES = {
 def amount_examples(locale: str | None = None) -> dict[str, str]:
     """Two example amounts written as this language shows money (and so as the form reads it),
     each isolated, so that a right-to-left sentence can't swap its digit groups."""
-    locale = locale or str(get_locale())
+    locale = locale or locale_code()
     return {
         "whole": isolate_text(format_kroner_number(160_000, locale)),
         "decimal": isolate_text(format_kroner_number(160_050, locale)),
@@ -113,6 +113,6 @@ def amount_in_ore(field) -> int:
     """Parse a text field as kroner in the reader's language, raising a translated
     ValidationError; returns øre."""
     try:
-        return parse_kroner(field.data or "", str(get_locale()))
+        return parse_kroner(field.data or "", locale_code())
     except AmountError as error:
         raise ValidationError(amount_message(error.code)) from error

@@ -9,11 +9,12 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.groups.models import Group
+from pb.i18n import locale_code
 from pb.payouts.ledger import balances, money_ends_on, pot_for_group
 from pb.payouts.models import (
     PAYOUT_CATEGORIES,
@@ -188,7 +189,7 @@ def by_ledger(pot: Pot, name: str, compute):
     """`compute(pot)`, worked out again only when the pot's ledger has changed. What it returns
     is shared between requests: callers must not change it."""
     engine = db.session.get_bind()
-    key = (str(engine.url), name, pot.id, str(get_locale()), _version_in_transaction(pot))
+    key = (str(engine.url), name, pot.id, locale_code(), _version_in_transaction(pot))
     with _figures_lock:
         if key in _figures:
             _figures.move_to_end(key)

@@ -1,7 +1,6 @@
 """Thin handlers: parse, check permission (pb/projects/access.py), call a service, render."""
 
 from flask import abort, flash, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,6 +9,7 @@ from pb.forms import errors_text
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership, Programme
 from pb.i18n import gettext as _
+from pb.i18n import locale_code
 from pb.projects import forms, labels, services
 from pb.projects.access import (
     activity_of_project,
@@ -280,7 +280,7 @@ def delete_activity(group_id: int, project_id: int, activity_id: int):
 
 def _story_text(story: Story):
     """(title, body, translated?) in the reader's language when a translation exists."""
-    translation = services.translation_for(story, str(get_locale()))
+    translation = services.translation_for(story, locale_code())
     if translation is None:
         return story.title, story.body, False
     return translation.title or story.title, translation.body, True
@@ -332,7 +332,7 @@ def new_story(group_id: int):
     )
     form.project.choices = [(0, _("No project"))] + [(p.id, p.title) for p in projects]
     if request.method == "GET":
-        form.language.data = str(get_locale())
+        form.language.data = locale_code()
         form.project.data = request.args.get("project", 0, type=int)
         earlier = _own_declined_story(access, request.args.get("from", type=int))
         if earlier is not None:

@@ -1,10 +1,10 @@
 """Thin handlers: which part, which piece; the audio, or a page that plays it without JavaScript."""
 
 from flask import abort, current_app, g, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 
 from pb.extensions import limiter
+from pb.i18n import locale_code
 from pb.ids import whole_number
 from pb.speech import engine
 from pb.speech.parts import is_speakable, part_text
@@ -13,7 +13,7 @@ from pb.speech.parts import is_speakable, part_text
 def page_is_spoken() -> bool:
     """Whether this page offers the server's speech: a page that is read aloud, in a language
     the server speaks."""
-    return is_speakable(request.endpoint) and engine.speaks(str(get_locale()))
+    return is_speakable(request.endpoint) and engine.speaks(locale_code())
 
 
 def this_page() -> str:

@@ -8,6 +8,7 @@ from pb.extensions import db
 from pb.groups.access import group_access, require
 from pb.groups.models import Membership
 from pb.i18n import gettext as _
+from pb.i18n import locale_code
 from pb.ids import whole_number
 from pb.money import format_ore
 from pb.proposals.models import BudgetRound
@@ -25,9 +26,8 @@ def _round(group_id: int, round_id: int):
 
 
 def _money(ore: int) -> str:
-    from flask_babel import get_locale
 
-    return format_ore(ore, str(get_locale()))
+    return format_ore(ore, locale_code())
 
 
 def _ballot_page(access, budget_round, *, voter, chosen, error=None, status=200, assisted=None):

@@ -82,3 +82,23 @@ def test_a_backslash_next_does_not_leave_the_site(client):
         client, "/language", {"locale": "en", "next": "/\\evil.example"}, token_from="/"
     )
     assert response.location.endswith("/") and "evil" not in response.location
+
+
+def test_translations_kept_for_a_request_follow_a_forced_language(app, client):
+    """The request keeps its translations and language code (pb/i18n.py); an email or a
+    message rendered in another language inside it, and the next request, get their own."""
+    from flask_babel import force_locale
+
+    from pb.i18n import gettext, locale_code, text_direction
+
+    with app.test_request_context("/?lang=ar"):
+        arabic = gettext("Log in")
+        with force_locale("nb"):
+            inside = (gettext("Log in"), locale_code(), text_direction())
+        after = (gettext("Log in"), locale_code(), text_direction())
+    assert inside == ("Logg inn", "nb", "ltr")
+    assert arabic != "Log in" and after == (arabic, "ar", "rtl")
+
+    for code, word in (("ar", arabic), ("nb", "Logg inn"), ("ar", arabic)):
+        page = client.get(f"/?lang={code}").get_data(as_text=True)
+        assert f'lang="{code}"' in html_tag(page) and word in page
