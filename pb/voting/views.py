@@ -26,7 +26,6 @@ def _round(group_id: int, round_id: int):
 
 
 def _money(ore: int) -> str:
-
     return format_ore(ore, locale_code())
 
 
